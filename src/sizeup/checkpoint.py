@@ -1,0 +1,52 @@
+"""Save and load models: ``model.safetensors`` (no code runs on load) + ``config.json`` that rebuilds it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from safetensors.torch import load_model as _load_weights
+from safetensors.torch import save_model as _save_weights
+from torch import nn
+
+from sizeup import __version__
+from sizeup._io import atomic_path, read_json, write_json
+from sizeup.data.bundle import DataInfo
+from sizeup.errors import SizeupError
+
+__all__ = ["save_model", "load_model", "WEIGHTS", "CONFIG"]
+
+WEIGHTS, CONFIG = "model.safetensors", "config.json"
+
+
+def save_model(model: nn.Module, info: DataInfo, folder: str | Path, *, extra: dict[str, Any] | None = None) -> Path:
+    """Write weights and the config that rebuilds the model (family, size knobs, data info) into ``folder``."""
+    spec = getattr(model, "spec", None)
+    if spec is None:
+        raise SizeupError("only models built by sizeup.zoo.build can be saved (they carry model.spec)")
+    folder = Path(folder)
+    with atomic_path(folder / WEIGHTS) as tmp:
+        _save_weights(model, str(tmp))
+    write_json(folder / CONFIG, {"sizeup_version": __version__, **spec.to_dict(), "data": info.to_dict(), **(extra or {})})
+    return folder
+
+
+def load_model(folder: str | Path) -> nn.Module:
+    """Rebuild a saved model exactly; it carries ``.spec`` and ``.info`` and is in eval mode."""
+    from sizeup.zoo import build, get_family
+
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise SizeupError(f"model folder {str(folder)!r} not found; give the folder holding {WEIGHTS} and {CONFIG}")
+    meta = read_json(folder / CONFIG)
+    for key in ("family", "config", "data"):
+        if key not in meta:
+            raise SizeupError(f"{folder / CONFIG} has no {key!r} entry; it was not written by sizeup")
+    info = DataInfo.from_dict(meta["data"])
+    config = get_family(meta["family"]).config_cls(**meta["config"])
+    model = build(meta["family"], info, config=config)
+    if not (folder / WEIGHTS).is_file():
+        raise SizeupError(f"{folder / WEIGHTS} not found; the model folder is incomplete")
+    _load_weights(model, str(folder / WEIGHTS))
+    model.info = info
+    return model.eval()

@@ -1,0 +1,32 @@
+"""Parse ``--set key=value`` options into typed values (int, float, bool, list, or string)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from sizeup.errors import SizeupError
+
+__all__ = ["parse_assignments"]
+
+
+def _value(text: str) -> Any:
+    lowered = text.strip().lower()
+    if lowered in ("true", "yes", "on"):
+        return True
+    if lowered in ("false", "no", "off"):
+        return False
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError:
+        return text
+
+
+def parse_assignments(items: list[str] | None, *, option: str = "--set") -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise SizeupError(f"{option} {item!r} is not key=value; write e.g. {option} cell=lstm")
+        out[key.strip()] = _value(value)
+    return out

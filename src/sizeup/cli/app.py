@@ -1,0 +1,24 @@
+"""The Typer app: each command lives in its own module and is registered here."""
+
+from __future__ import annotations
+
+import typer
+
+from sizeup.cli import info_cmds, train_cmd
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="sizeup",
+    help="Which model should I use for this task, on this data, on this hardware, within this budget?",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("datasets")(info_cmds.datasets)
+app.command("families")(info_cmds.families)
+app.command("train")(train_cmd.train)
+
+
+def main() -> None:
+    app()

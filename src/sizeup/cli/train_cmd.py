@@ -1,0 +1,71 @@
+"""``sizeup train``: train and measure one model."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Optional
+
+import typer
+from rich.table import Table
+
+from sizeup.cli._common import emit_json, handle_errors, stderr, stdout
+from sizeup.cli._knobs import parse_assignments
+from sizeup.cli.progress import TrainingProgress
+
+__all__ = ["train"]
+
+
+@handle_errors
+def train(
+    task: Path = typer.Argument(..., help="Task file (.toml), e.g. examples/mnist1d.toml."),
+    family: str = typer.Option(..., "--family", "-f", help="Model family (see `sizeup families`)."),
+    preset: Optional[str] = typer.Option(None, help="Named size: tiny, small, base or large (not with explicit sizes)."),
+    width: Optional[int] = typer.Option(None, help="Width: hidden units, channels or embedding size."),
+    depth: Optional[int] = typer.Option(None, help="Depth: number of layers or blocks."),
+    heads: Optional[int] = typer.Option(None, help="Attention heads (transformer, gpt, seq2seq)."),
+    dropout: Optional[float] = typer.Option(None, help="Dropout probability."),
+    knob: Optional[list[str]] = typer.Option(None, "--set", "-s", help="Other family knobs, key=value (repeatable), e.g. -s cell=lstm."),
+    epochs: Optional[int] = typer.Option(None, help="Maximum epochs (early stopping may end sooner)."),
+    time: Optional[str] = typer.Option(None, "--time", help="Training time limit, e.g. 30s or 2m."),
+    batch_size: Optional[int] = typer.Option(None, help="Training batch size."),
+    lr: Optional[float] = typer.Option(None, help="Peak learning rate."),
+    optimizer: Optional[str] = typer.Option(None, help="adamw, adam, rmsprop or sgd."),
+    schedule: Optional[str] = typer.Option(None, help="onecycle, cosine or constant."),
+    seed: Optional[int] = typer.Option(None, help="Random seed (default: the task's, else 0)."),
+    setting: Optional[list[str]] = typer.Option(None, "--train-set", help="Other training settings, key=value, e.g. --train-set label_smoothing=0.1."),
+    out: Optional[Path] = typer.Option(None, help="Output folder [default: runs/<task name>/train-<family>]."),
+    force: bool = typer.Option(False, help="Overwrite the files of a previous run in the output folder."),
+    json_out: bool = typer.Option(False, "--json", help="Print the results as one JSON object on stdout."),
+) -> None:
+    """Train one model, show its test quality and cost on this device, and save it."""
+    from sizeup.training.run import as_task, train as train_model
+
+    t = as_task(task)
+    knobs = {"width": width, "depth": depth, "heads": heads, "dropout": dropout, **parse_assignments(knob)}
+    overrides = {"epochs": epochs, "max_seconds": time, "batch_size": batch_size, "lr": lr, "optimizer": optimizer,
+                 "schedule": schedule, "seed": seed, **parse_assignments(setting, option="--train-set")}
+    progress = TrainingProgress(f"{family} on {t.data.source}", t.search.metric or "metric")
+    result = train_model(t, family, preset=preset, knobs=knobs, out=out, force=force, callbacks=[progress], **overrides)
+    summary = result.summary()
+    if json_out:
+        emit_json(summary)
+        return
+    stdout.print(_table(summary))
+    stderr.print(f"saved to [bold]{summary['out_dir']}[/] (load with sizeup.load)")
+
+
+def _table(s: dict) -> Table:
+    table = Table(title=s["model"], show_header=False, title_justify="left")
+    table.add_column(style="bold")
+    table.add_column(justify="right")
+    for key in [k for k in s if k.startswith("test_")] + [f"val_{s['metric']}"]:
+        table.add_row(key, f"{s[key]:.4f}")
+    table.add_row("params", f"{s['params']:,}")
+    table.add_row("FLOPs / sample (forward)", f"{s['flops']:,}")
+    table.add_row("train time", f"{s['train_seconds']:.1f} s ({s['epochs']} epochs, best {s['best_epoch']})")
+    table.add_row("latency, batch 1 (median)", f"{s['latency_ms']:.3f} ms (min {s['latency_min_ms']:.3f}, max {s['latency_max_ms']:.3f})")
+    table.add_row(f"throughput, batch {s['throughput_batch']}", f"{s['throughput']:,.0f} samples/s")
+    table.add_row("peak memory, batch 1", f"{s['memory_mb']:.2f} MB (weights {s['weights_mb']:.2f} MB)")
+    table.add_row("stopped", s["stopped"])
+    table.add_row("device", s["device"])
+    return table

@@ -1,0 +1,38 @@
+"""Standard, label-preserving augmentations for each input kind, applied on the fly to a training batch."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+__all__ = ["augmenter_for"]
+
+
+def _shift_signal(x: torch.Tensor, g: torch.Generator, max_shift: int) -> torch.Tensor:
+    """Translate each signal by up to ``max_shift`` steps (edge-padded) and add a little Gaussian noise."""
+    b, _, length = x.shape
+    padded = F.pad(x, (max_shift, max_shift), mode="replicate")
+    start = torch.randint(0, 2 * max_shift + 1, (b,), generator=g)
+    idx = (start[:, None] + torch.arange(length)[None, :]).unsqueeze(1).expand(-1, x.shape[1], -1)
+    shifted = padded.gather(2, idx)
+    return shifted + 0.02 * torch.randn(shifted.shape, generator=g)
+
+
+def _shift_image(x: torch.Tensor, g: torch.Generator, pad: int) -> torch.Tensor:
+    """Random crop after zero padding (the CIFAR recipe); no flips, which would change digits and text."""
+    b, c, h, w = x.shape
+    padded = F.pad(x, (pad, pad, pad, pad))
+    dy, dx = torch.randint(0, 2 * pad + 1, (2,), generator=g).tolist()
+    return padded[:, :, dy : dy + h, dx : dx + w]
+
+
+def augmenter_for(input_kind: str, input_shape: tuple[int, ...], seed: int):
+    """A ``batch -> batch`` function for signals and images, or ``None`` where no standard one exists."""
+    g = torch.Generator().manual_seed(seed + 1)
+    if input_kind == "signal":
+        shift = max(1, input_shape[-1] // 10)
+        return lambda x: _shift_signal(x, g, shift)
+    if input_kind == "image":
+        pad = max(1, min(input_shape[-2:]) // 8)
+        return lambda x: _shift_image(x, g, pad)
+    return None

@@ -1,0 +1,42 @@
+"""Evaluate a model on a split without keeping big outputs around (logits are reduced batch by batch)."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from sizeup.data.bundle import Split
+from sizeup.training.metrics import compute_metrics
+from sizeup.training.objectives import Objective
+
+__all__ = ["evaluate", "predict"]
+
+
+@torch.no_grad()
+def predict(model: nn.Module, x: torch.Tensor, *, batch_size: int = 1024) -> torch.Tensor:
+    """Model outputs for ``x`` in eval mode, batch by batch."""
+    was_training = model.training
+    model.eval()
+    try:
+        return torch.cat([model(x[i : i + batch_size]) for i in range(0, len(x), batch_size)])
+    finally:
+        model.train(was_training)
+
+
+@torch.no_grad()
+def evaluate(model: nn.Module, split: Split, objective: Objective, *, n_classes: int, batch_size: int = 1024) -> dict[str, float]:
+    """Every metric of the task on ``split`` (the loss is the unsmoothed, unweighted one)."""
+    was_training = model.training
+    model.eval()
+    preds, total, count = [], 0.0, 0
+    try:
+        for i in range(0, len(split), batch_size):
+            x, y = split.x[i : i + batch_size], split.y[i : i + batch_size]
+            loss, out = objective(model, x, y, train=False)
+            weight = (y[:, 1:] != 0).sum().item() if objective.task == "seq2seq" else len(x)
+            total += loss.item() * weight
+            count += weight
+            preds.append(out if objective.task == "regression" else out.argmax(-1))
+    finally:
+        model.train(was_training)
+    return compute_metrics(objective.task, torch.cat(preds), split.y, total / max(count, 1), n_classes)

@@ -1,0 +1,50 @@
+"""Quality metrics and their direction; every figure a leaderboard compares comes from here."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+__all__ = ["METRICS", "higher_is_better", "compute_metrics"]
+
+METRICS = {"accuracy": True, "macro_f1": True, "loss": False, "rmse": False, "mae": False,
+           "perplexity": False, "token_accuracy": True, "sequence_accuracy": True}
+
+
+def higher_is_better(metric: str) -> bool:
+    return METRICS[metric]
+
+
+def _macro_f1(pred: torch.Tensor, y: torch.Tensor, n_classes: int) -> float:
+    """Unweighted mean of per-class F1 (a class absent from both truth and prediction is skipped)."""
+    f1s = []
+    for c in range(n_classes):
+        tp = ((pred == c) & (y == c)).sum().item()
+        fp = ((pred == c) & (y != c)).sum().item()
+        fn = ((pred != c) & (y == c)).sum().item()
+        if tp + fp + fn:
+            f1s.append(2 * tp / (2 * tp + fp + fn))
+    return sum(f1s) / len(f1s) if f1s else 0.0
+
+
+def compute_metrics(task: str, preds: torch.Tensor, y: torch.Tensor, mean_loss: float, n_classes: int) -> dict[str, float]:
+    """All metrics that apply to ``task``; ``preds`` are class ids (raw outputs for regression)."""
+    out: dict[str, float] = {"loss": mean_loss}
+    if task == "classification":
+        out["accuracy"] = (preds == y).float().mean().item()
+        out["macro_f1"] = _macro_f1(preds, y, n_classes)
+    elif task == "regression":
+        err = preds.reshape(y.shape) - y
+        out["rmse"] = err.pow(2).mean().sqrt().item()
+        out["mae"] = err.abs().mean().item()
+    elif task == "language-modeling":
+        out["perplexity"] = math.exp(min(mean_loss, 50.0))
+        out["token_accuracy"] = (preds == y).float().mean().item()
+    elif task == "seq2seq":
+        target = y[:, 1:]
+        real = target != 0
+        out["token_accuracy"] = ((preds == target) & real).sum().item() / max(real.sum().item(), 1)
+        out["sequence_accuracy"] = ((preds == target) | ~real).all(dim=1).float().mean().item()
+        out["perplexity"] = math.exp(min(mean_loss, 50.0))
+    return out

@@ -1,0 +1,101 @@
+"""Pieces several families share: turning any input into a sequence of vectors, positions, pooling."""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+from torch import nn
+
+from sizeup.data.bundle import DataInfo
+
+__all__ = [
+    "SequenceEmbedding", "Positions", "masked_mean", "masked_max", "head", "flat_features", "patch_size", "ACTIVATIONS",
+]
+
+ACTIVATIONS = {"relu": nn.ReLU, "gelu": nn.GELU, "silu": nn.SiLU, "tanh": nn.Tanh}
+
+
+def flat_features(info: DataInfo) -> int:
+    return math.prod(info.input_shape)
+
+
+def patch_size(height: int, width: int, max_tokens: int = 64) -> int:
+    """Smallest square patch that keeps an image at or under ``max_tokens`` tokens (ViT-style)."""
+    p = 1
+    while (height // p) * (width // p) > max_tokens:
+        p += 1
+    return p
+
+
+class SequenceEmbedding(nn.Module):
+    """Any input -> ``(B, T, width)`` plus a padding mask (``True`` = real token) or ``None``.
+
+    Signals: one token per time step (channels projected). Images: non-overlapping patches.
+    Token ids (text, language modeling): an embedding table with id 0 as padding.
+    """
+
+    def __init__(self, info: DataInfo, width: int) -> None:
+        super().__init__()
+        self.kind = info.input_kind
+        if self.kind == "signal":
+            self.proj = nn.Linear(info.input_shape[0], width)
+            self.length = info.input_shape[1]
+        elif self.kind == "image":
+            c, h, w = info.input_shape
+            p = patch_size(h, w)
+            self.proj = nn.Conv2d(c, width, kernel_size=p, stride=p)
+            self.length = (h // p) * (w // p)
+        elif self.kind in ("tokens", "lm", "seq2seq"):
+            self.proj = nn.Embedding(info.vocab_size, width, padding_idx=0)
+            self.length = info.input_shape[0]
+        else:
+            raise ValueError(f"no sequence view of {self.kind} input")
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        if self.kind == "signal":
+            return self.proj(x.transpose(1, 2)), None
+        if self.kind == "image":
+            return self.proj(x).flatten(2).transpose(1, 2), None
+        return self.proj(x), (x != 0) if self.kind == "tokens" else None
+
+
+class Positions(nn.Module):
+    """Learned or sinusoidal (Vaswani et al. 2017, sec. 3.5) position vectors added to the sequence."""
+
+    def __init__(self, length: int, width: int, kind: str = "learned") -> None:
+        super().__init__()
+        self.kind = kind
+        if kind == "learned":
+            self.table = nn.Parameter(torch.zeros(1, length, width))
+            nn.init.normal_(self.table, std=0.02)
+        else:
+            pos = torch.arange(length).unsqueeze(1)
+            div = torch.exp(torch.arange(0, width, 2) * (-math.log(10_000.0) / width))
+            pe = torch.zeros(1, length, width)
+            pe[0, :, 0::2] = torch.sin(pos * div)
+            pe[0, :, 1::2] = torch.cos(pos * div[: width // 2])
+            self.register_buffer("table", pe, persistent=False)
+
+    def forward(self, h: torch.Tensor) -> torch.Tensor:
+        return h + self.table[:, : h.shape[1]]
+
+
+def masked_mean(h: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+    """Mean over the sequence, ignoring padded positions."""
+    if mask is None:
+        return h.mean(dim=1)
+    m = mask.unsqueeze(-1).to(h.dtype)
+    return (h * m).sum(dim=1) / m.sum(dim=1).clamp_min(1.0)
+
+
+def masked_max(h: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
+    """Max over the sequence, ignoring padded positions."""
+    if mask is not None:
+        h = h.masked_fill(~mask.unsqueeze(-1), torch.finfo(h.dtype).min)
+    return h.max(dim=1).values
+
+
+def head(width: int, n_out: int, dropout: float) -> nn.Sequential:
+    return nn.Sequential(nn.Dropout(dropout), nn.Linear(width, n_out)) if dropout else nn.Sequential(nn.Linear(width, n_out))

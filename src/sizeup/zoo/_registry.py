@@ -1,0 +1,139 @@
+"""The one door to models: families register here, and the rest of sizeup calls :func:`build`."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, Callable
+
+from torch import nn
+
+from sizeup.data.bundle import DataInfo
+from sizeup.errors import SizeupError
+
+__all__ = ["Family", "ModelSpec", "register", "build", "make_config", "get_family", "list_families"]
+
+Builder = Callable[[Any, DataInfo], nn.Module]
+
+
+@dataclass(frozen=True)
+class Family:
+    """A registered architecture family: its typed size config, presets and the inputs it fits."""
+
+    name: str
+    config_cls: type
+    builder: Builder
+    input_kinds: frozenset[str]
+    presets: dict[str, dict[str, Any]]
+    description: str
+
+    @property
+    def knobs(self) -> list[str]:
+        return [f.name for f in dataclasses.fields(self.config_cls)]
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """What rebuilds a model exactly: family name plus its resolved config (saved in every checkpoint)."""
+
+    family: str
+    config: Any
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"family": self.family, "config": dataclasses.asdict(self.config)}
+
+    def describe(self) -> str:
+        knobs = ", ".join(f"{k}={v}" for k, v in dataclasses.asdict(self.config).items())
+        return f"{self.family}({knobs})"
+
+
+_FAMILIES: dict[str, Family] = {}
+
+
+def register(
+    name: str, *, config: type, inputs: set[str], presets: dict[str, dict[str, Any]], description: str
+) -> Callable[[Builder], Builder]:
+    """Decorator: register ``builder(config, info) -> nn.Module`` as family ``name``."""
+
+    def deco(builder: Builder) -> Builder:
+        if name in _FAMILIES:
+            raise RuntimeError(f"model family {name!r} is registered twice")
+        _FAMILIES[name] = Family(name, config, builder, frozenset(inputs), presets, description)
+        return builder
+
+    return deco
+
+
+def list_families(input_kind: str | None = None) -> list[str]:
+    """Names of registered families, optionally only those that fit ``input_kind``."""
+    return sorted(n for n, f in _FAMILIES.items() if input_kind is None or input_kind in f.input_kinds)
+
+
+def get_family(name: str) -> Family:
+    if name not in _FAMILIES:
+        raise SizeupError(f"unknown model family {name!r}; choose one of: {', '.join(list_families())}")
+    return _FAMILIES[name]
+
+
+def make_config(family: str, preset: str | None = None, **knobs: Any) -> Any:
+    """Resolve a family's config from a named preset *or* explicit knobs (never both)."""
+    fam = get_family(family)
+    knobs = {k: v for k, v in knobs.items() if v is not None}
+    unknown = sorted(set(knobs) - set(fam.knobs))
+    if unknown:
+        raise SizeupError(
+            f"family {family!r} has no knob {unknown[0]!r}; its knobs are: {', '.join(fam.knobs)}"
+        )
+    if preset is not None:
+        if preset not in fam.presets:
+            raise SizeupError(
+                f"family {family!r} has no preset {preset!r}; choose one of: {', '.join(fam.presets)}"
+            )
+        sizes = {"width", "depth", "heads"} & set(knobs)
+        if sizes:
+            raise SizeupError(
+                f"give either preset={preset!r} or explicit sizes ({', '.join(sorted(sizes))}), not both"
+            )
+        knobs = {**fam.presets[preset], **knobs}
+    try:
+        cfg = fam.config_cls(**knobs)
+    except (TypeError, ValueError) as exc:
+        raise SizeupError(f"family {family!r}: {exc}") from None
+    _check_config(family, cfg)
+    return cfg
+
+
+def _check_config(family: str, cfg: Any) -> None:
+    for f in dataclasses.fields(cfg):
+        value = getattr(cfg, f.name)
+        if f.name in ("width", "depth", "heads") and (not isinstance(value, int) or value < 1):
+            raise SizeupError(f"family {family!r}: {f.name} must be a positive integer, got {value!r}")
+        if f.name == "dropout" and not (0.0 <= float(value) < 1.0):
+            raise SizeupError(f"family {family!r}: dropout must be in [0, 1), got {value!r}")
+    check = getattr(cfg, "validate", None)
+    if check is not None:
+        problem = check()
+        if problem:
+            raise SizeupError(f"family {family!r}: {problem}")
+
+
+def build(family: str, info: DataInfo, *, preset: str | None = None, config: Any = None, **knobs: Any) -> nn.Module:
+    """Build a model of ``family`` for data described by ``info``.
+
+    Pass a ``preset`` name, explicit knobs (``width=32, depth=3``), or a ready ``config``. The
+    returned module carries ``model.spec`` (a :class:`ModelSpec`) so it can be saved and rebuilt.
+    """
+    fam = get_family(family)
+    if info.input_kind not in fam.input_kinds:
+        fits = ", ".join(list_families(info.input_kind)) or "none"
+        raise SizeupError(
+            f"family {family!r} does not fit {info.input_kind} input (data {info.name!r}); "
+            f"families that fit: {fits}"
+        )
+    if config is None:
+        config = make_config(family, preset, **knobs)
+    elif preset is not None or knobs:
+        raise SizeupError("give either a ready config or a preset/knobs, not both")
+    model = fam.builder(config, info)
+    model.spec = ModelSpec(family, config)
+    return model

@@ -1,0 +1,63 @@
+"""``rnn``: Elman RNN, LSTM or GRU, uni- or bidirectional, over any sequence view of the input.
+
+Classification pools the outputs (mean and max over real tokens); language modeling predicts the
+next token at every step (unidirectional only).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import torch
+from torch import nn
+
+from sizeup.data.bundle import DataInfo
+from sizeup.zoo._layers import SequenceEmbedding, head, masked_max, masked_mean
+from sizeup.zoo._registry import register
+
+CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
+
+
+@dataclass
+class RNNConfig:
+    width: int = 64
+    depth: int = 1
+    cell: str = "gru"
+    bidirectional: bool = True
+    dropout: float = 0.1
+
+    def validate(self) -> str | None:
+        if self.cell not in CELLS:
+            return f"cell must be one of {', '.join(CELLS)}, got {self.cell!r}"
+        return None
+
+
+PRESETS = {"tiny": {"width": 16, "depth": 1}, "small": {"width": 64, "depth": 1},
+           "base": {"width": 128, "depth": 2}, "large": {"width": 256, "depth": 2}}
+
+
+class RecurrentNet(nn.Module):
+    def __init__(self, cfg: RNNConfig, info: DataInfo) -> None:
+        super().__init__()
+        self.lm = info.input_kind == "lm"
+        bidirectional = cfg.bidirectional and not self.lm  # a language model may not see the future
+        self.embed = SequenceEmbedding(info, cfg.width)
+        self.rnn = CELLS[cfg.cell](
+            cfg.width, cfg.width, num_layers=cfg.depth, batch_first=True,
+            bidirectional=bidirectional, dropout=cfg.dropout if cfg.depth > 1 else 0.0,
+        )
+        out = cfg.width * (2 if bidirectional else 1)
+        self.head = head(out if self.lm else 2 * out, info.n_outputs, cfg.dropout)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        h, mask = self.embed(x)
+        h, _ = self.rnn(h)
+        if self.lm:
+            return self.head(h)
+        return self.head(torch.cat([masked_mean(h, mask), masked_max(h, mask)], dim=-1))
+
+
+@register("rnn", config=RNNConfig, inputs={"signal", "image", "tokens", "lm"}, presets=PRESETS,
+          description="recurrent network (RNN/LSTM/GRU, optionally bidirectional)")
+def build_rnn(cfg: RNNConfig, info: DataInfo) -> nn.Module:
+    return RecurrentNet(cfg, info)
