@@ -15,7 +15,8 @@ from sizeup.errors import SizeupError
 
 __all__ = ["stdout", "stderr", "handle_errors", "emit_json", "to_jsonable"]
 
-stdout = Console(soft_wrap=True)
+# Tables printed to a pipe or file get room for a leaderboard instead of the 80-column default.
+stdout = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 140)
 stderr = Console(stderr=True, soft_wrap=True)
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +46,7 @@ def split_labels(
     """Targets for both splits with ONE class mapping (so a class keeps its id in train and test)."""
     y_train = np.asarray(y_train)
     n = len(y_train)
-    both = y_train if y_test is None else np.concatenate([y_train, np.asarray(y_test)])
+    both = np.array(y_train) if y_test is None else np.concatenate([y_train, np.asarray(y_test)])
     if task == "regression":
         if both.dtype.kind not in "iufb":
             raise SizeupError(f"{origin}: regression targets must be numbers, got {both.dtype} values")
@@ -59,6 +60,29 @@ def split_labels(
     return y[:n], (None if y_test is None else y[n:]), names
 
 
+def _inputs(x: np.ndarray, x_test: np.ndarray | None, *, kind: str, origin: str) -> tuple[list[torch.Tensor], str]:
+    """float32 tensors for x (and x_test): images go to NCHW in [0, 1]; NaN and non-numbers are refused."""
+    if x.dtype.kind not in "iufb":
+        raise SizeupError(f"{origin}: x holds {x.dtype} values; give numbers")
+    xs = [x] if x_test is None else [x, x_test]
+    if kind == "image":
+        xs = [to_nchw(a, origin=origin) for a in xs]
+    if x_test is not None and xs[0].shape[1:] != xs[1].shape[1:]:
+        raise SizeupError(
+            f"{origin}: x_test samples have shape {xs[1].shape[1:]} but x samples {xs[0].shape[1:]}; make them match"
+        )
+    pixels = ""
+    if kind == "image":
+        scaled = [_scale_images(a, origin=origin) for a in xs]
+        tensors, pixels = [t for t, _ in scaled], scaled[0][1]
+    else:
+        tensors = [torch.tensor(a, dtype=torch.float32) for a in xs]
+    for t in tensors:
+        if not torch.isfinite(t).all():
+            raise SizeupError(f"{origin}: x holds NaN or infinite values; fill or drop those samples")
+    return tensors, pixels
+
+
 def array_bundle(
     *,
     name: str,
@@ -68,11 +92,13 @@ def array_bundle(
     x_test: np.ndarray | None = None,
     y_test: np.ndarray | None = None,
     class_names: list[str] | None = None,
+    kind: str | None = None,
     origin: str,
     notes: dict[str, Any] | None = None,
 ) -> DataBundle:
     """Pick the input kind from ``x.ndim`` (2 tabular, 3 signal, 4 image), map labels, carve missing splits.
 
+    ``kind="image"`` forces images (``[N, H, W]`` then gains a channel).
     ``class_names`` given means the labels are already ids ``0..K-1`` (IDX/CIFAR style) and are kept.
     """
     if spec.task not in ("classification", "regression"):
@@ -86,31 +112,17 @@ def array_bundle(
         raise SizeupError(
             f"{origin}: x_test has {len(x_test)} samples but y_test has {len(y_test)}; give one target per sample"
         )
-    kind = _KIND_BY_NDIM.get(x.ndim)
+    kind = kind or _KIND_BY_NDIM.get(x.ndim)
     if kind is None:
         raise SizeupError(
             f"{origin}: x has shape {x.shape}; expected 2 dims (tabular), 3 (signal [N, C, L]) or 4 (images)"
         )
-    if x.dtype.kind not in "iufb":
-        raise SizeupError(f"{origin}: x holds {x.dtype} values; give numbers")
     notes = dict(notes or {})
-    xs = [x] if x_test is None else [x, x_test]
-    if kind == "image":
-        xs = [to_nchw(a, origin=origin) for a in xs]
-    if x_test is not None and xs[0].shape[1:] != xs[1].shape[1:]:
-        raise SizeupError(
-            f"{origin}: x_test samples have shape {xs[1].shape[1:]} but x samples {xs[0].shape[1:]}; make them match"
-        )
-    if kind == "image":
-        scaled = [_scale_images(a, origin=origin) for a in xs]
-        tensors, notes["pixels"] = [t for t, _ in scaled], scaled[0][1]
-    else:
-        tensors = [torch.tensor(a, dtype=torch.float32) for a in xs]
-    for t in tensors:
-        if not torch.isfinite(t).all():
-            raise SizeupError(f"{origin}: x holds NaN or infinite values; fill or drop those samples")
+    tensors, pixels = _inputs(x, x_test, kind=kind, origin=origin)
+    if pixels:
+        notes["pixels"] = pixels
     if class_names is not None:
-        ys = [torch.as_tensor(np.asarray(v), dtype=torch.long) for v in ([y] if y_test is None else [y, y_test])]
+        ys = [torch.tensor(np.asarray(v), dtype=torch.long) for v in ([y] if y_test is None else [y, y_test])]
         y_tr, y_te = ys[0], (ys[1] if len(ys) > 1 else None)
     else:
         y_tr, y_te, class_names = split_labels(y, y_test, task=spec.task, origin=origin)
@@ -124,22 +136,34 @@ def array_bundle(
 
 def load_npz(path: Path, spec, *, origin: str) -> DataBundle:
     """``x``, ``y`` and optionally ``x_test``, ``y_test`` (the official test split) from one ``.npz`` file."""
+    if not zipfile.is_zipfile(path):
+        raise SizeupError(
+            f"{origin}: not an .npz file (not a zip archive); "
+            "save the arrays with np.savez(path, x=..., y=...)"
+        )
     try:
         with np.load(path, allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}
     except ValueError as exc:
-        raise SizeupError(f"{origin}: cannot read the arrays ({exc}); save plain numeric arrays with np.savez") from None
+        raise SizeupError(
+            f"{origin}: cannot read the arrays ({str(exc).split('.')[0]}); "
+            "save plain numeric arrays"
+        ) from None
     except (OSError, EOFError) as exc:
         raise SizeupError(f"{origin}: not a readable .npz file ({exc}); save it with np.savez") from None
     present = ", ".join(sorted(arrays)) or "none"
     for key in ("x", "y"):
         if key not in arrays:
             raise SizeupError(
-                f"{origin}: array {key!r} not found; arrays present: {present} — save with np.savez(path, x=..., y=...)"
+                f"{origin}: array {key!r} not found; arrays present: {present} — "
+                "save with np.savez(path, x=..., y=...)"
             )
     if ("x_test" in arrays) != ("y_test" in arrays):
         missing = "y_test" if "x_test" in arrays else "x_test"
-        raise SizeupError(f"{origin}: array {missing!r} not found; arrays present: {present} — give both x_test and y_test or neither")
+        raise SizeupError(
+            f"{origin}: array {missing!r} not found; "
+            f"arrays present: {present} — give both x_test and y_test or neither"
+        )
     return array_bundle(
         name=path.stem, spec=spec, x=arrays["x"], y=arrays["y"],
         x_test=arrays.get("x_test"), y_test=arrays.get("y_test"), origin=origin,

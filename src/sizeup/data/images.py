@@ -47,7 +47,7 @@ def _scan(root: Path, *, origin: str) -> list[tuple[Path, str]]:
 
 
 def _read(items: list[tuple[Path, str]], spec, *, root: Path, origin: str) -> tuple[np.ndarray, str]:
-    """Decode all images to one uint8 array ``[N, H, W, C]``: grayscale when every image is, RGB otherwise."""
+    """Decode all images to one uint8 array ``[N, C, H, W]``: grayscale when every image is, RGB otherwise."""
     shown = lambda p: f"{origin}/{p.relative_to(root).as_posix()}"  # noqa: E731
     opened = []
     for path, _ in items:
@@ -55,7 +55,10 @@ def _read(items: list[tuple[Path, str]], spec, *, root: Path, origin: str) -> tu
             with Image.open(path) as im:
                 opened.append((im.mode, im.size))
         except (UnidentifiedImageError, OSError) as exc:
-            raise SizeupError(f"{shown(path)}: not a readable image ({type(exc).__name__}); replace or delete it") from None
+            raise SizeupError(
+                f"{shown(path)}: not a readable image ({type(exc).__name__}); "
+                "replace or delete it"
+            ) from None
     mode = "L" if all(m in ("L", "1") for m, _ in opened) else "RGB"
     if spec.image_size is not None:
         if len(spec.image_size) != 2 or min(spec.image_size) < 1:
@@ -67,7 +70,8 @@ def _read(items: list[tuple[Path, str]], spec, *, root: Path, origin: str) -> tu
             if size != want:
                 raise SizeupError(
                     f"{shown(path)}: image is {size[1]}x{size[0]} (HxW) but {shown(items[0][0])} is "
-                    f"{want[1]}x{want[0]}; resize them all to one size or set image_size = [{want[1]}, {want[0]}] in [data]"
+                    f"{want[1]}x{want[0]}; resize them all to one size "
+                    f"or set image_size = [{want[1]}, {want[0]}] in [data]"
                 )
     pixels = []
     for path, _ in items:
@@ -80,7 +84,8 @@ def _read(items: list[tuple[Path, str]], spec, *, root: Path, origin: str) -> tu
         except (UnidentifiedImageError, OSError) as exc:
             raise SizeupError(f"{shown(path)}: not a readable image ({exc}); replace or delete it") from None
     x = np.stack(pixels)
-    return (x[..., None] if mode == "L" else x), mode
+    x = x[..., None] if mode == "L" else x
+    return np.ascontiguousarray(x.transpose(0, 3, 1, 2)), mode
 
 
 def load_image_folder(folder: Path, spec, *, origin: str) -> DataBundle:
@@ -93,14 +98,17 @@ def load_image_folder(folder: Path, spec, *, origin: str) -> DataBundle:
     names = sorted({c for _, c in train})
     unknown = sorted({c for _, c in test} - set(names))
     if unknown:
-        raise SizeupError(f"{origin}/test: class folder {unknown[0]!r} has no match in {origin}/train; add it there or remove it")
+        raise SizeupError(
+            f"{origin}/test: class folder {unknown[0]!r} has no match in {origin}/train; "
+            "add it there or remove it"
+        )
     x, mode = _read(train + test, spec, root=folder, origin=origin)
     index = {c: i for i, c in enumerate(names)}
     y = np.array([index[c] for _, c in train + test], dtype=np.int64)
     n = len(train)
     return array_bundle(
         name=folder.name, spec=spec, x=x[:n], y=y[:n],
-        x_test=x[n:] if test else None, y_test=y[n:] if test else None, class_names=names, origin=origin,
+        x_test=x[n:] if test else None, y_test=y[n:] if test else None, class_names=names, kind="image", origin=origin,
         notes={"source": "image folder", "color": "grayscale" if mode == "L" else "RGB",
                "resized_to": spec.image_size, "official_test": bool(test)},
     )

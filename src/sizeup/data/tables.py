@@ -62,11 +62,15 @@ def table_bundle(frames: dict[str, pd.DataFrame], spec, *, name: str, origin: st
     if spec.task == "seq2seq":
         return _seq2seq(frames, df, spec, name=name, origin=origin)
     _check_missing(df, [spec.target], origin=origin)
-    y, _, class_names = split_labels(df[spec.target].to_numpy(), None, task=spec.task, origin=f"{origin}: column {spec.target!r}")
+    y, _, class_names = split_labels(
+        df[spec.target].to_numpy(), None, task=spec.task, origin=f"{origin}: column {spec.target!r}"
+    )
     rows = _partition(frames, y, spec)
     if spec.text is not None:
         if spec.features is not None:
-            raise SizeupError(f"{origin}: set either [data] text (a text column) or features (numeric columns), not both")
+            raise SizeupError(
+                f"{origin}: set either [data] text (a text column) or features (numeric columns), not both"
+            )
         x, vocab, notes = _text_inputs(df, rows, spec, origin=origin)
         kind = "tokens"
     else:
@@ -178,7 +182,9 @@ def _text_column(df: pd.DataFrame, spec, *, origin: str, why: str) -> str:
 def _require(df: pd.DataFrame, col: str, *, key: str, origin: str) -> None:
     if col not in df.columns:
         cols = ", ".join(map(str, df.columns))
-        raise SizeupError(f"{origin}: column {col!r} not found; columns are: {cols} — set [data] {key} to one of them")
+        raise SizeupError(
+            f"{origin}: column {col!r} not found; columns are: {cols} — set [data] {key} to one of them"
+        )
 
 
 def _check_missing(df: pd.DataFrame, cols: list[str], *, origin: str) -> None:

@@ -32,14 +32,19 @@ def patch_size(height: int, width: int, max_tokens: int = 64) -> int:
 class SequenceEmbedding(nn.Module):
     """Any input -> ``(B, T, width)`` plus a padding mask (``True`` = real token) or ``None``.
 
-    Signals: one token per time step (channels projected). Images: non-overlapping patches.
-    Token ids (text, language modeling): an embedding table with id 0 as padding.
+    Signals: one token per time step (channels projected). Images: non-overlapping patches, or one
+    token per pixel row when ``image_rows`` (the classic view for recurrent nets). Token ids (text,
+    language modeling): an embedding table with id 0 as padding.
     """
 
-    def __init__(self, info: DataInfo, width: int) -> None:
+    def __init__(self, info: DataInfo, width: int, *, image_rows: bool = False) -> None:
         super().__init__()
-        self.kind = info.input_kind
-        if self.kind == "signal":
+        self.kind = "image_rows" if info.input_kind == "image" and image_rows else info.input_kind
+        if self.kind == "image_rows":
+            c, h, w = info.input_shape
+            self.proj = nn.Linear(c * w, width)
+            self.length = h
+        elif self.kind == "signal":
             self.proj = nn.Linear(info.input_shape[0], width)
             self.length = info.input_shape[1]
         elif self.kind == "image":
@@ -58,6 +63,8 @@ class SequenceEmbedding(nn.Module):
             return self.proj(x.transpose(1, 2)), None
         if self.kind == "image":
             return self.proj(x).flatten(2).transpose(1, 2), None
+        if self.kind == "image_rows":
+            return self.proj(x.permute(0, 2, 1, 3).flatten(2)), None
         return self.proj(x), (x != 0) if self.kind == "tokens" else None
 
 
@@ -94,7 +101,7 @@ def masked_max(h: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:
     """Max over the sequence, ignoring padded positions."""
     if mask is not None:
         h = h.masked_fill(~mask.unsqueeze(-1), torch.finfo(h.dtype).min)
-    return h.max(dim=1).values
+    return h.max(dim=1).values if mask is None else h.max(dim=1).values.masked_fill(~mask.any(1, keepdim=True), 0.0)
 
 
 def head(width: int, n_out: int, dropout: float) -> nn.Sequential:

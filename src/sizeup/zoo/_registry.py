@@ -43,8 +43,13 @@ class ModelSpec:
         return {"family": self.family, "config": dataclasses.asdict(self.config)}
 
     def describe(self) -> str:
-        knobs = ", ".join(f"{k}={v}" for k, v in dataclasses.asdict(self.config).items())
-        return f"{self.family}({knobs})"
+        """Short form: sizes always, other knobs only where they differ from the family's defaults."""
+        defaults = dataclasses.asdict(type(self.config)())
+        shown = []
+        for k, v in dataclasses.asdict(self.config).items():
+            if k in ("width", "depth", "heads") or v != defaults.get(k):
+                shown.append(f"{k}={v:.2g}" if isinstance(v, float) else f"{k}={v}")
+        return f"{self.family}({', '.join(shown)})"
 
 
 _FAMILIES: dict[str, Family] = {}

@@ -1,4 +1,5 @@
-"""``rnn``: Elman RNN, LSTM or GRU, uni- or bidirectional, over any sequence view of the input.
+"""``rnn``: Elman RNN, LSTM or GRU, uni- or bidirectional, over a sequence view of the input
+(time steps of a signal, pixel rows of an image, tokens of a text).
 
 Classification pools the outputs (mean and max over real tokens); language modeling predicts the
 next token at every step (unidirectional only).
@@ -41,7 +42,7 @@ class RecurrentNet(nn.Module):
         super().__init__()
         self.lm = info.input_kind == "lm"
         bidirectional = cfg.bidirectional and not self.lm  # a language model may not see the future
-        self.embed = SequenceEmbedding(info, cfg.width)
+        self.embed = SequenceEmbedding(info, cfg.width, image_rows=True)
         self.rnn = CELLS[cfg.cell](
             cfg.width, cfg.width, num_layers=cfg.depth, batch_first=True,
             bidirectional=bidirectional, dropout=cfg.dropout if cfg.depth > 1 else 0.0,

@@ -1,0 +1,182 @@
+"""The ``search`` verb: open (or resume) the study, run trials under the budget, then rank, recommend, save."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+import optuna
+import pandas as pd
+from optuna.trial import TrialState
+
+from sizeup._io import write_json
+from sizeup.errors import SizeupError
+from sizeup.search.leaderboard import leaderboard, pareto_front
+from sizeup.search.recommend import Recommendation, recommend
+from sizeup.search.space import default_params, searchable_families
+from sizeup.search.study import SearchLock, open_study, requeue_interrupted
+from sizeup.search.trial import SearchContext, run_trial
+from sizeup.task import Task, parse_duration
+from sizeup.training.metrics import METRICS, higher_is_better
+
+__all__ = ["search", "SearchResult", "SearchProgress"]
+
+DEFAULT_MAX_EPOCHS = 40
+TASK_METRICS = {"classification": {"accuracy", "macro_f1", "loss"}, "regression": {"rmse", "mae", "loss"},
+                "language-modeling": {"perplexity", "token_accuracy", "loss"},
+                "seq2seq": {"sequence_accuracy", "token_accuracy", "perplexity", "loss"}}
+
+
+class SearchProgress(Protocol):
+    def start(self, *, total: int | None, budget_s: float | None, done: int) -> None: ...
+    def epoch(self, trial: int, logs: dict[str, Any]) -> None: ...
+    def trial_done(self, study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None: ...
+    def stop(self) -> None: ...
+
+
+@dataclass
+class SearchResult:
+    """What the search found: every candidate, the Pareto fronts, and the recommendation."""
+
+    leaderboard: pd.DataFrame
+    pareto: pd.DataFrame
+    pareto_params: pd.DataFrame
+    recommended: Recommendation
+    metric: str
+    out_dir: Path
+    study: optuna.Study
+
+
+def _metric(task: Task, info_task: str, default: str) -> str:
+    metric = task.search.metric or default
+    if metric not in METRICS or metric not in TASK_METRICS[info_task]:
+        raise SizeupError(f"[search] metric = {metric!r} does not apply to {info_task}; "
+                          f"choose one of: {', '.join(sorted(TASK_METRICS[info_task]))}")
+    return metric
+
+
+def _set_aside(out_dir: Path) -> Path | None:
+    """--force: keep the previous run, renamed with a timestamp, and start clean."""
+    if not out_dir.exists() or not any(out_dir.iterdir()):
+        return None
+    aside = out_dir.with_name(f"{out_dir.name}.{datetime.now():%Y%m%d-%H%M%S}")
+    out_dir.rename(aside)
+    return aside
+
+
+def search(task: Task | str | Path, *, budget: str | float | None = None, trials: int | None = None,
+           out: str | Path | None = None, force: bool = False, workers: int = 1, max_epochs: int | None = None,
+           trial_seconds: float | None = None, progress: SearchProgress | None = None, seed: int | None = None,
+           export: bool = True) -> SearchResult:
+    """Search the model families that fit the task's data under a time budget and/or a trial count.
+
+    Re-running on the same ``out`` folder resumes the study; ``force=True`` sets the old run aside.
+    """
+    from sizeup.data import load_data
+    from sizeup.training.run import as_task
+
+    task = as_task(task)
+    out_dir = Path(out) if out else Path("runs") / task.name
+    if workers < 1:
+        raise SizeupError(f"--workers must be at least 1, got {workers}")
+    data = load_data(task)
+    families = searchable_families(data.info.input_kind, task.search.families)
+    metric = _metric(task, data.info.task, data.info.metric)
+    higher = higher_is_better(metric)
+    budget_s = None if (budget is None and trials is not None) else parse_duration(budget or task.budget.time, what="--budget")
+    trials = trials or task.budget.trials
+    max_epochs = max_epochs or DEFAULT_MAX_EPOCHS
+    if trial_seconds is None and budget_s is not None:
+        # every family's baseline fits in half the budget; the sampler's trials use the other half
+        trial_seconds = min(max(budget_s / (2 * len(families)), 10.0), 600.0)
+    limits = task.constraints.active()
+    aside = _set_aside(out_dir) if force else None
+    seed = task.train.seed if seed is None else seed
+    settings = {"families": families, "metric": metric, "max_epochs": max_epochs, "limits": limits,
+                "data": task.data.model_dump(mode="json")}
+    with SearchLock(out_dir):
+        study = open_study(out_dir, name=task.name, direction="maximize" if higher else "minimize",
+                           settings=settings, seed=seed, max_epochs=max_epochs)
+        requeue_interrupted(study)
+        if not study.get_trials(deepcopy=False):
+            _enqueue_defaults(study, families, data.info.input_kind)
+        ctx = SearchContext(task=task, data=data, families=families, limits=limits, metric=metric, out_dir=out_dir,
+                            max_epochs=max_epochs, trial_seconds=trial_seconds,
+                            on_epoch=progress.epoch if progress else None)
+        _run(study, ctx, trials=trials, budget_s=budget_s, workers=workers, progress=progress)
+        result = _finish(study, ctx, higher, export=export)
+    if aside is not None:
+        write_json(out_dir / "previous_run.json", {"set_aside_to": str(aside)})
+    return result
+
+
+def _enqueue_defaults(study: optuna.Study, families: list[str], input_kind: str) -> None:
+    """Start from every family's default config: one baseline per family, trained without pruning,
+    so the leaderboard compares families fairly before the sampler narrows in."""
+    from sizeup.training.config import default_config
+    from sizeup.zoo import get_family
+
+    lr = default_config(input_kind).lr
+    for family in families:
+        defaults = dataclasses.asdict(get_family(family).config_cls())
+        study.enqueue_trial(default_params(family, defaults, lr), user_attrs={"baseline": True}, skip_if_exists=True)
+
+
+def _finished(study: optuna.Study) -> int:
+    return len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)))
+
+
+def _run(study: optuna.Study, ctx: SearchContext, *, trials: int | None, budget_s: float | None, workers: int,
+         progress: SearchProgress | None) -> None:
+    remaining = None if trials is None else max(0, trials - _finished(study))
+    if remaining == 0:
+        return
+    ctx.deadline = None if budget_s is None else time.monotonic() + budget_s
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    if progress:
+        progress.start(total=trials, budget_s=budget_s, done=_finished(study))
+    callbacks = [progress.trial_done] if progress else []
+    try:
+        if workers > 1:
+            from sizeup.search.workers import optimize_in_parallel
+
+            optimize_in_parallel(study, ctx, workers=workers, n_trials=remaining, timeout=budget_s, callbacks=callbacks)
+        else:
+            study.optimize(lambda t: run_trial(t, ctx), n_trials=remaining, timeout=budget_s,
+                           callbacks=callbacks, catch=(Exception,))
+    finally:
+        if progress:
+            progress.stop()
+
+
+def _finish(study: optuna.Study, ctx: SearchContext, higher: bool, *, export: bool) -> SearchResult:
+    from sizeup.checkpoint import load_model
+    from sizeup.search.export import copy_best, export_onnx
+    from sizeup.training.run import example_inputs
+
+    metric, out = ctx.metric, ctx.out_dir
+    board = leaderboard(study, metric, higher_is_better=higher)
+    front = pareto_front(board, f"val_{metric}", "latency_ms", higher_is_better=higher)
+    front_params = pareto_front(board, f"val_{metric}", "params", higher_is_better=higher)
+    rec = recommend(board, ctx.limits, metric, higher_is_better=higher)
+    board.to_csv(out / "leaderboard.csv", index=False)
+    front.to_csv(out / "pareto.csv", index=False)
+    extra: dict[str, Any] = {}
+    if rec.trial is not None:
+        trial_dir = out / "trials" / str(rec.trial)
+        rec.model = load_model(trial_dir)
+        copy_best(trial_dir, out / "best")
+        if export:
+            extra = export_onnx(rec.model, example_inputs(ctx.data.info, ctx.data.test, 8), out / "best" / "model.onnx")
+    write_json(out / "recommendation.json", {"trial": rec.trial, "feasible": rec.feasible, "headline": rec.headline,
+                                             "reasons": rec.reasons, "metric": metric, "constraints": ctx.limits,
+                                             "candidate": rec.row, **extra})
+    result = SearchResult(board, front, front_params, rec, metric, out, study)
+    from sizeup.report import write_report
+
+    write_report(result, ctx.task, ctx.data.info)
+    return result

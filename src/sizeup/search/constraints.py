@@ -1,0 +1,30 @@
+"""Which constraints a candidate breaks, from figures known before training or measured after it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["FIGURE_OF", "violations", "excess"]
+
+# constraint key -> the figure it limits
+FIGURE_OF = {"max_latency_ms": "latency_ms", "max_params": "params", "max_memory_mb": "memory_mb",
+             "max_flops": "flops", "max_train_seconds": "train_seconds"}
+
+
+def violations(limits: dict[str, float], figures: dict[str, Any]) -> dict[str, tuple[float, float]]:
+    """``{constraint: (value, limit)}`` for every limit the known figures exceed."""
+    out = {}
+    for key, limit in limits.items():
+        value = figures.get(FIGURE_OF[key])
+        if value is not None and value > limit:
+            out[key] = (float(value), float(limit))
+    return out
+
+
+def excess(limits: dict[str, float], figures: dict[str, Any]) -> list[float]:
+    """Relative excess per constraint (0 = met), in the order of ``limits``: Optuna's constraint values."""
+    vals = []
+    for key, limit in limits.items():
+        value = figures.get(FIGURE_OF[key])
+        vals.append(max(0.0, float(value) / float(limit) - 1.0) if value is not None else 0.0)
+    return vals or [0.0]

@@ -1,0 +1,53 @@
+"""The study as data: one row per candidate, and the Pareto front of quality against cost."""
+
+from __future__ import annotations
+
+import pandas as pd
+import optuna
+from optuna.trial import TrialState
+
+__all__ = ["leaderboard", "pareto_front", "STATUS_ORDER"]
+
+STATUS_ORDER = {"completed": 0, "pruned": 1, "infeasible": 2, "failed": 3, "running": 4}
+COLUMNS = ["trial", "family", "model", "status", "feasible", "params", "flops", "latency_ms", "throughput",
+           "memory_mb", "train_seconds", "epochs"]
+
+
+def leaderboard(study: optuna.Study, metric: str, *, higher_is_better: bool) -> pd.DataFrame:
+    """Every trial with its figures; completed ones first, best validation quality on top."""
+    rows = []
+    for t in study.get_trials(deepcopy=False):
+        a = t.user_attrs
+        status = a.get("status") or {TrialState.FAIL: "failed", TrialState.RUNNING: "running",
+                                     TrialState.WAITING: "running", TrialState.PRUNED: "pruned"}.get(t.state, "failed")
+        if t.state == TrialState.FAIL and status == "completed":
+            status = "failed"
+        reason = a.get("reason", "")
+        if status == "failed" and not reason:
+            reason = t.system_attrs.get("fail_reason", "interrupted or crashed")
+        row = {"trial": t.number, "family": a.get("family", t.params.get("family")), "model": a.get("model", ""),
+               "status": status, "feasible": bool(a.get("feasible", False)) and status == "completed",
+               **{k: a.get(k) for k in COLUMNS[5:]},
+               f"val_{metric}": a.get(f"val_{metric}"), "val_loss": a.get("val_loss"),
+               f"test_{metric}": a.get(f"test_{metric}"), "reason": reason}
+        rows.append(row)
+    df = pd.DataFrame(rows, columns=[*COLUMNS, f"val_{metric}", "val_loss", f"test_{metric}", "reason"])
+    if df.empty:
+        return df
+    df["_order"] = df["status"].map(STATUS_ORDER).fillna(9)
+    # a saturated validation metric (e.g. 100 % on a small split) ties; the validation loss breaks it
+    df = df.sort_values(["_order", f"val_{metric}", "val_loss", "params"], ascending=[True, not higher_is_better, True, True],
+                        na_position="last").drop(columns="_order")
+    return df.reset_index(drop=True)
+
+
+def pareto_front(df: pd.DataFrame, quality: str, cost: str, *, higher_is_better: bool) -> pd.DataFrame:
+    """Completed candidates that no other beats on both quality and ``cost`` (lower cost is better)."""
+    done = df[(df["status"] == "completed") & df[quality].notna() & df[cost].notna()]
+    q = done[quality] if higher_is_better else -done[quality]
+    keep = []
+    for i in done.index:
+        dominated = ((q >= q[i]) & (done[cost] <= done.at[i, cost]) & ((q > q[i]) | (done[cost] < done.at[i, cost]))).any()
+        if not dominated:
+            keep.append(i)
+    return done.loc[keep].sort_values(cost)

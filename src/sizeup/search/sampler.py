@@ -1,0 +1,48 @@
+"""The sampler and pruner of every sizeup study.
+
+TPE (Bergstra et al. 2011) with grouped multivariate modelling for the family-conditional space and
+constraint awareness (Optuna ``constraints_func``). Hyperband (Li et al. 2018) prunes on validation
+quality at epoch rungs: it hedges successive halving's aggressiveness across brackets, and Optuna's
+benchmarks found TPE + Hyperband the strongest pair. Pruning needs a single objective (Optuna #3450),
+so the study optimises quality alone; the cost objectives are known before training, kept as trial
+attributes, and the Pareto front is computed over completed trials afterwards.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import optuna
+from optuna.samplers import TPESampler
+from optuna.trial import FrozenTrial
+
+__all__ = ["TrialSeededTPE", "make_pruner", "constraint_values"]
+
+
+def constraint_values(trial: FrozenTrial) -> Sequence[float]:
+    """Optuna reads ``<= 0`` as feasible; a trial's recorded constraint excesses (0 when none)."""
+    return trial.user_attrs.get("constraint_excess", [0.0])
+
+
+class TrialSeededTPE(TPESampler):
+    """TPE whose randomness depends only on (seed, trial number).
+
+    A search that was killed and resumed then samples exactly what the uninterrupted one would have.
+    """
+
+    def __init__(self, *, seed: int, n_startup_trials: int = 8) -> None:
+        super().__init__(seed=seed, multivariate=True, group=True, n_startup_trials=n_startup_trials,
+                         constraints_func=constraint_values)
+        self._base_seed = seed
+
+    def before_trial(self, study: optuna.Study, trial: FrozenTrial) -> None:
+        # _rng / _random_sampler are TPESampler's own random states (Optuna 4-5); reseeding them per
+        # trial number is what makes resuming exact.
+        self._rng.rng.seed(self._base_seed + trial.number)
+        self._random_sampler._rng.rng.seed(self._base_seed + trial.number)
+        super().before_trial(study, trial)
+
+
+def make_pruner(max_epochs: int) -> optuna.pruners.BasePruner:
+    return optuna.pruners.HyperbandPruner(min_resource=max(2, max_epochs // 10), max_resource=max_epochs,
+                                          reduction_factor=3)

@@ -1,0 +1,94 @@
+"""What the search may try: per family, the size knobs and training settings, as Optuna suggestions.
+
+Parameter names carry the family (``cnn.width``) so each family's knobs form their own group and
+TPE's grouped multivariate model handles the conditional space (Optuna ``TPESampler(group=True)``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import optuna
+
+from sizeup.zoo import get_family
+
+__all__ = ["SPACES", "suggest", "default_params", "searchable_families"]
+
+# knob -> ("int"|"cat"|"float"|"log", choices or (low, high))
+SPACES: dict[str, dict[str, tuple[str, Any]]] = {
+    "linear": {},
+    "mlp": {"width": ("cat", [32, 64, 128, 256, 512]), "depth": ("int", (1, 4)), "dropout": ("float", (0.0, 0.4))},
+    "cnn": {"width": ("cat", [8, 16, 32, 64, 96]), "depth": ("int", (2, 5)), "kernel": ("cat", [3, 5, 7]),
+            "residual": ("cat", [True, False]), "dilation": ("cat", [False, True]), "dropout": ("float", (0.0, 0.3))},
+    "rnn": {"width": ("cat", [16, 32, 64, 128]), "depth": ("int", (1, 2)), "cell": ("cat", ["gru", "lstm", "rnn"]),
+            "bidirectional": ("cat", [True, False]), "dropout": ("float", (0.0, 0.3))},
+    "transformer": {"width": ("cat", [32, 64, 128]), "depth": ("int", (1, 4)), "heads": ("cat", [2, 4]),
+                    "dropout": ("float", (0.0, 0.3))},
+    "gpt": {"width": ("cat", [32, 64, 128]), "depth": ("int", (1, 4)), "heads": ("cat", [2, 4]),
+            "dropout": ("float", (0.0, 0.3))},
+    "seq2seq": {"width": ("cat", [32, 64, 128]), "depth": ("int", (1, 3)), "heads": ("cat", [2, 4]),
+                "dropout": ("float", (0.0, 0.3))},
+    "bow": {"width": ("cat", [32, 64, 128, 256]), "depth": ("int", (1, 2)), "dropout": ("float", (0.0, 0.5))},
+    "textcnn": {"width": ("cat", [32, 64, 128, 256]), "dropout": ("float", (0.1, 0.5))},
+}
+
+# Peak learning-rate ranges: attention and recurrent models want smaller steps than convolutions.
+LR_RANGES: dict[str, tuple[float, float]] = {
+    "transformer": (3e-4, 3e-3), "gpt": (3e-4, 3e-3), "seq2seq": (3e-4, 3e-3), "rnn": (1e-3, 1e-2),
+}
+DEFAULT_LR_RANGE = (1e-3, 3e-2)
+
+
+def searchable_families(input_kind: str, requested: list[str] | None) -> list[str]:
+    """The families to search: those requested (each checked to fit), or every registered one that fits."""
+    from sizeup.errors import SizeupError
+    from sizeup.zoo import list_families
+
+    fits = list_families(input_kind)
+    if not requested:
+        return [f for f in fits if f in SPACES]
+    for name in requested:
+        get_family(name)  # unknown names fail with the list of families
+        if name not in fits:
+            raise SizeupError(
+                f"[search] families: {name!r} does not fit {input_kind} input; families that fit: {', '.join(fits)}"
+            )
+    return list(dict.fromkeys(requested))
+
+
+def _suggest_one(trial: optuna.Trial, name: str, kind: str, spec: Any) -> Any:
+    if kind == "cat":
+        return trial.suggest_categorical(name, spec)
+    if kind == "int":
+        return trial.suggest_int(name, *spec)
+    return trial.suggest_float(name, *spec, log=kind == "log")
+
+
+def suggest(trial: optuna.Trial, families: list[str]) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """Sample ``(family, knobs, training settings)`` for one trial."""
+    family = trial.suggest_categorical("family", families)
+    knobs = {k: _suggest_one(trial, f"{family}.{k}", kind, spec) for k, (kind, spec) in SPACES[family].items()}
+    if "heads" in knobs and knobs["width"] % knobs["heads"]:
+        knobs["heads"] = 1
+    low, high = LR_RANGES.get(family, DEFAULT_LR_RANGE)
+    settings = {
+        "lr": trial.suggest_float(f"{family}.lr", low, high, log=True),
+        "weight_decay": trial.suggest_float(f"{family}.weight_decay", 1e-5, 1e-1, log=True),
+    }
+    return family, knobs, settings
+
+
+def default_params(family: str, defaults: dict[str, Any], lr: float) -> dict[str, Any]:
+    """Optuna params that reproduce a family's default config (enqueued first, one per family)."""
+    params: dict[str, Any] = {"family": family}
+    for k, (kind, spec) in SPACES[family].items():
+        value = defaults[k]
+        if kind == "cat" and value not in spec:
+            value = min(spec, key=lambda c: abs(c - value) if isinstance(c, (int, float)) else c != value)
+        if kind in ("int", "float", "log"):
+            value = min(max(value, spec[0]), spec[1])
+        params[f"{family}.{k}"] = value
+    low, high = LR_RANGES.get(family, DEFAULT_LR_RANGE)
+    params[f"{family}.lr"] = min(max(lr, low), high)
+    params[f"{family}.weight_decay"] = 0.01
+    return params

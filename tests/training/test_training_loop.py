@@ -1,0 +1,260 @@
+"""The training loop on small real data: it learns, repeats itself under a seed, stops when told, fails loudly."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+from sizeup.data import load_data
+from sizeup.data.assemble import assemble
+from sizeup.data.bundle import DataBundle, Split
+from sizeup.data.corpus import corpus_bundle
+from sizeup.data.text import Vocab
+from sizeup.task import DataSpec, Task
+from sizeup.training import Callback, TrainConfig, TrainingDiverged, evaluate, fit
+from sizeup.training.config import OPTIMIZERS, SCHEDULES
+from sizeup.training.objectives import Objective
+from sizeup.training.optim import lr_at
+from sizeup.zoo import build
+
+
+@pytest.fixture(scope="module")
+def digits() -> DataBundle:
+    return load_data(Task.from_dict({"name": "digits", "data": {"source": "digits"}}))
+
+
+def _config(**kw) -> TrainConfig:
+    base = {"epochs": 3, "batch_size": 64, "lr": 5e-3, "augment": False, "patience": None, "seed": 0}
+    return TrainConfig(**{**base, **kw})
+
+
+def _mlp(data: DataBundle, seed: int = 0, **knobs) -> nn.Module:
+    torch.manual_seed(seed)
+    return build("mlp", data.info, **{"width": 32, "depth": 1, **knobs})
+
+
+def _val(model: nn.Module, data: DataBundle, metric: str) -> float:
+    obj = Objective(data.info.task)
+    return evaluate(model, data.val, obj, n_classes=data.info.n_outputs)[metric]
+
+
+def test_short_fit_beats_chance_on_digits(digits):
+    model = _mlp(digits)
+    before = _val(model, digits, "accuracy")
+    result = fit(model, digits, _config(epochs=4))
+    assert result.metric == "accuracy" and result.epochs == 4
+    assert before < 0.3 and result.best_val > 0.85  # chance is 0.1
+    assert _val(model, digits, "accuracy") == result.best_val
+
+
+def test_same_seed_gives_identical_weights_and_metrics(digits):
+    runs = []
+    for _ in range(2):
+        model = _mlp(digits, seed=3)
+        result = fit(model, digits, _config(epochs=2, seed=3, augment=True))
+        history = [{k: v for k, v in h.items() if k != "elapsed"} for h in result.history]
+        runs.append((model.state_dict(), history, result.best_val))
+    (w1, h1, b1), (w2, h2, b2) = runs
+    assert h1 == h2 and b1 == b2
+    assert w1.keys() == w2.keys() and all(torch.equal(w1[k], w2[k]) for k in w1)
+
+
+def test_a_different_seed_gives_different_weights(digits):
+    weights = []
+    for seed in (0, 1):
+        model = _mlp(digits, seed=0)
+        fit(model, digits, _config(epochs=1, seed=seed))
+        weights.append(model[1].weight.detach().clone())
+    assert not torch.equal(*weights)
+
+
+class _Sabotage(Callback):
+    """From ``after`` on, overwrite the weights with noise after every step: later epochs are worse."""
+
+    def __init__(self, model: nn.Module, after: int) -> None:
+        self.model, self.after = model, after
+
+    def on_step_end(self, logs):
+        if logs["epoch"] > self.after:
+            with torch.no_grad():
+                for p in self.model.parameters():
+                    p.normal_(0, 3)
+
+
+def test_early_stopping_restores_the_best_epochs_weights(digits):
+    model = _mlp(digits)
+    result = fit(model, digits, _config(epochs=4), callbacks=[_Sabotage(model, after=2)])
+    accs = [h["val_accuracy"] for h in result.history]
+    assert result.best_epoch <= 2 < result.epochs == 4
+    assert accs[-1] < result.best_val == max(accs) == accs[result.best_epoch - 1]
+    assert _val(model, digits, "accuracy") == result.best_val
+
+
+def test_patience_stops_after_epochs_without_gain(digits):
+    model = _mlp(digits)
+    result = fit(model, digits, _config(epochs=20, patience=2), callbacks=[_Sabotage(model, after=1)])
+    assert result.epochs == 3 and result.best_epoch == 1
+    assert "early stopping" in result.stopped
+
+
+def test_max_seconds_stops_training(digits):
+    model = _mlp(digits)
+    result = fit(model, digits, _config(epochs=10_000, max_seconds=0.3))
+    assert result.epochs < 10_000 and "time limit" in result.stopped
+    assert result.train_seconds < 5.0
+
+
+class _NaNNet(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.lin = nn.Linear(64, 10)
+
+    def forward(self, x):
+        return self.lin(x.flatten(1)) * float("nan")
+
+
+def test_a_model_that_returns_nan_raises_training_diverged(digits):
+    with pytest.raises(TrainingDiverged, match="lower the learning rate"):
+        fit(_NaNNet(), digits, _config(epochs=1))
+
+
+def test_a_huge_learning_rate_raises_training_diverged(digits):
+    model = _mlp(digits, norm=False, dropout=0.0)
+    with pytest.raises(TrainingDiverged):
+        fit(model, digits, _config(epochs=3, lr=1e6, optimizer="sgd", schedule="constant", clip_grad=None))
+
+
+def _matrix_l1(model: nn.Module) -> float:
+    return sum(p.abs().sum().item() for p in model.parameters() if p.ndim >= 2)
+
+
+def test_l1_penalty_shrinks_weights(digits):
+    norms = {}
+    for l1 in (0.0, 1e-3):
+        model = _mlp(digits)
+        fit(model, digits, _config(epochs=2, l1=l1, weight_decay=0.0))
+        norms[l1] = _matrix_l1(model)
+    assert norms[1e-3] < 0.8 * norms[0.0]
+
+
+@pytest.mark.parametrize("setting", [{"label_smoothing": 0.1}, {"class_weights": True},
+                                     {"label_smoothing": 0.2, "class_weights": True}])
+def test_label_smoothing_and_class_weights_train(digits, setting):
+    result = fit(_mlp(digits), digits, _config(epochs=2, **setting))
+    assert result.best_val > 0.5 and all(math.isfinite(h["train_loss"]) for h in result.history)
+
+
+@pytest.mark.parametrize("optimizer", OPTIMIZERS)
+def test_each_optimizer_trains(digits, optimizer):
+    lr = 0.05 if optimizer == "sgd" else 5e-3
+    result = fit(_mlp(digits), digits, _config(epochs=2, optimizer=optimizer, lr=lr))
+    assert result.best_val > 0.5
+
+
+@pytest.mark.parametrize("schedule", SCHEDULES)
+def test_each_schedule_trains(digits, schedule):
+    result = fit(_mlp(digits), digits, _config(epochs=2, schedule=schedule))
+    assert result.best_val > 0.5
+
+
+def test_augmentation_trains_on_images(digits):
+    result = fit(_mlp(digits), digits, _config(epochs=2, augment=True))
+    assert result.best_val > 0.5
+
+
+@pytest.mark.parametrize("bad", [{"optimizer": "lion"}, {"schedule": "step"}, {"epochs": 0}, {"lr": 0.0},
+                                 {"warmup": 1.0}])
+def test_bad_training_settings_are_refused(bad):
+    from sizeup.errors import SizeupError
+
+    with pytest.raises(SizeupError, match=next(iter(bad))):
+        TrainConfig(**bad)
+
+
+# ----- the learning-rate schedule --------------------------------------------------------------
+
+
+def test_warm_up_rises_to_the_peak_learning_rate():
+    for schedule in ("onecycle", "cosine"):
+        cfg = TrainConfig(lr=1.0, warmup=0.2, schedule=schedule)
+        rising = [lr_at(p, cfg) for p in np.linspace(0, 0.2, 11)]
+        assert all(a < b for a, b in zip(rising, rising[1:]))
+        assert lr_at(0.2, cfg) == pytest.approx(1.0)
+
+
+def test_cosine_decays_to_zero_and_onecycle_to_lr_over_25e4():
+    cosine = TrainConfig(lr=1.0, warmup=0.1, schedule="cosine")
+    falling = [lr_at(p, cosine) for p in np.linspace(0.1, 1.0, 19)]
+    assert all(a > b for a, b in zip(falling, falling[1:]))
+    assert lr_at(0.0, cosine) == 0.0 and lr_at(1.0, cosine) == pytest.approx(0.0, abs=1e-12)
+    assert lr_at(0.55, cosine) == pytest.approx(0.5)  # half way down the cosine
+    onecycle = TrainConfig(lr=1.0, warmup=0.1, schedule="onecycle")
+    assert lr_at(0.0, onecycle) == pytest.approx(1 / 25) and lr_at(1.0, onecycle) == pytest.approx(1 / 25e4)
+    assert lr_at(2.0, onecycle) == lr_at(1.0, onecycle)  # progress is clamped
+
+
+def test_constant_schedule_is_constant():
+    cfg = TrainConfig(lr=0.3, schedule="constant")
+    assert {lr_at(p, cfg) for p in (0.0, 0.05, 0.5, 1.0)} == {0.3}
+
+
+# ----- other tasks -----------------------------------------------------------------------------
+
+
+def test_regression_reports_rmse_and_learns_y_equals_2x():
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(600, 1, generator=g) * 2 - 1
+    data = assemble(name="line", input_kind="tabular", task="regression", train=Split(x, 2 * x[:, 0]), test=None)
+    assert data.info.metric == "rmse" and data.info.n_outputs == 1
+    torch.manual_seed(0)
+    model = build("linear", data.info)
+    result = fit(model, data, _config(epochs=40, batch_size=32, lr=0.05, weight_decay=0.0, schedule="constant"))
+    assert result.metric == "rmse" and result.best_val < 0.05
+    assert model[1].weight.item() == pytest.approx(2.0, abs=0.05)
+    assert model[1].bias.item() == pytest.approx(0.0, abs=0.05)
+    test = evaluate(model, data.test, Objective("regression"), n_classes=1)
+    assert test["rmse"] < 0.05 and test["mae"] <= test["rmse"]
+
+
+def test_language_model_perplexity_falls_below_vocab_size():
+    random.seed(0)
+    words = "the quick brown fox jumps over a lazy dog and runs far away".split()
+    text = " ".join(random.choice(words) for _ in range(3000))
+    spec = DataSpec(source="tiny.txt", task="language-modeling", block_size=16)
+    data = corpus_bundle(text, name="tiny", spec=spec)
+    assert data.info.input_kind == "lm" and data.info.metric == "perplexity"
+    vocab = data.info.vocab_size
+    torch.manual_seed(0)
+    model = build("gpt", data.info, preset="tiny")
+    before = _val(model, data, "perplexity")
+    result = fit(model, data, _config(epochs=3, lr=3e-3))
+    assert result.metric == "perplexity"
+    assert result.best_val < before and result.best_val < vocab / 2
+
+
+def _reverse_bundle(n: int = 600) -> DataBundle:
+    rng = random.Random(0)
+    src = ["".join(rng.choice("0123456789") for _ in range(rng.randint(3, 6))) for _ in range(n)]
+    tgt = [s[::-1] for s in src]
+    sv = Vocab.build(src, kind="char", specials=True)
+    tv = Vocab.build(tgt, kind="char", specials=True)
+    x, y = sv.encode(src, 8, bos_eos=True), tv.encode(tgt, 8, bos_eos=True)
+    return assemble(name="reverse", input_kind="seq2seq", task="seq2seq", train=Split(x, y), test=None,
+                    vocab=sv.itos, target_vocab=tv.itos)
+
+
+def test_seq2seq_learns_to_reverse_digit_strings():
+    data = _reverse_bundle()
+    assert data.info.metric == "sequence_accuracy" and data.info.n_outputs == data.info.target_vocab_size
+    torch.manual_seed(0)
+    model = build("seq2seq", data.info, preset="tiny", dropout=0.0)
+    before = _val(model, data, "token_accuracy")
+    result = fit(model, data, _config(epochs=6, batch_size=32, lr=3e-3))
+    after = _val(model, data, "token_accuracy")
+    assert result.metric == "sequence_accuracy"
+    assert after > before + 0.3 and after > 0.5
