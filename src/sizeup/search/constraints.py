@@ -21,10 +21,10 @@ def violations(limits: dict[str, float], figures: dict[str, Any]) -> dict[str, t
     return out
 
 
-def excess(limits: dict[str, float], figures: dict[str, Any]) -> list[float]:
-    """Relative excess per constraint (0 = met), in the order of ``limits``: Optuna's constraint values."""
-    vals = []
+def excess(limits: dict[str, float], figures: dict[str, Any]) -> dict[str, float]:
+    """Relative excess per constraint (0 = met; Optuna reads ``<= 0`` as feasible)."""
+    out = {}
     for key, limit in limits.items():
         value = figures.get(FIGURE_OF[key])
-        vals.append(max(0.0, float(value) / float(limit) - 1.0) if value is not None else 0.0)
-    return vals or [0.0]
+        out[key] = max(0.0, float(value) / float(limit) - 1.0) if value is not None else 0.0
+    return out

@@ -65,6 +65,11 @@ def _quick_figures(model: torch.nn.Module, inputs: tuple[torch.Tensor, ...]) -> 
             "memory_mb": (weight_bytes(model) + peak) / 2**20, "latency_ms": 1e3 * sorted(probe)[len(probe) // 2]}
 
 
+def _set_constraints(trial: optuna.Trial, limits: dict[str, float], figures: dict[str, Any]) -> None:
+    for key, value in excess(limits, figures).items():
+        trial.set_constraint(key, value)
+
+
 def run_trial(trial: optuna.Trial, ctx: SearchContext) -> float:
     from sizeup.checkpoint import save_model
     from sizeup.measure import measure
@@ -84,7 +89,7 @@ def run_trial(trial: optuna.Trial, ctx: SearchContext) -> float:
     if broken:
         trial.set_user_attr("status", "infeasible")
         trial.set_user_attr("reason", "; ".join(f"{k}: {v:.4g} > {lim:.4g}" for k, (v, lim) in broken.items()))
-        trial.set_user_attr("constraint_excess", excess(ctx.limits, quick))
+        _set_constraints(trial, ctx.limits, quick)
         raise optuna.TrialPruned("infeasible before training")
     seconds = ctx.trial_seconds
     if ctx.deadline is not None:
@@ -115,7 +120,7 @@ def run_trial(trial: optuna.Trial, ctx: SearchContext) -> float:
     for k, v in {**figures, **{f"test_{k}": v for k, v in test.items()}, "device": m.device}.items():
         trial.set_user_attr(k, v)
     broken = violations(ctx.limits, figures)
-    trial.set_user_attr("constraint_excess", excess(ctx.limits, figures))
+    _set_constraints(trial, ctx.limits, figures)
     trial.set_user_attr("status", "completed")
     trial.set_user_attr("feasible", not broken)
     if broken:
