@@ -125,3 +125,15 @@ def test_a_metric_that_does_not_apply_is_refused(tmp_path):
     task = write_task(tmp_path, extra='metric = "rmse"')
     with pytest.raises(SizeupError, match="metric = 'rmse' does not apply"):
         search(task, trials=1, out=tmp_path / "run")
+
+
+def test_retrain_on_full_retrains_the_winner_on_train_and_validation(tmp_path):
+    task = write_task(tmp_path, families=("linear",), extra="retrain_on_full = true")
+    result = search(task, trials=1, max_epochs=3, out=tmp_path / "run", export=False)
+    import json
+
+    rec = json.loads((tmp_path / "run" / "recommendation.json").read_text())
+    assert rec["retrained"]["retrained_on"] == "train+val" and 0 < rec["retrained"]["test_accuracy"] <= 1
+    saved = json.loads((tmp_path / "run" / "best" / "config.json").read_text())
+    assert saved["retrained_on"] == "train+val"
+    assert isinstance(result.recommended.model, nn.Module)

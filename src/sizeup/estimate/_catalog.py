@@ -1,0 +1,162 @@
+"""The bundled catalogs (JSON shipped in the package): open models' configs, hardware, API prices.
+
+The CPU entry is measured on first use (a bf16/fp32 matmul and a large tensor copy), once per process.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import time
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from sizeup.errors import SizeupError
+
+__all__ = ["Hardware", "CatalogModel", "ApiPrice", "list_models", "list_hardware", "get_model", "get_hardware",
+           "api_prices", "custom_hardware", "DTYPE_BYTES"]
+
+_DIR = Path(__file__).with_name("catalog")
+DTYPE_BYTES: dict[str, float] = {"fp32": 4, "bf16": 2, "fp16": 2, "fp8": 1, "int8": 1, "int4": 0.5}
+# Where a device has no tensor cores for a dtype, it runs on the next one that it has.
+_FALLBACK = {"fp8": ["bf16", "fp16"], "int4": ["bf16", "fp16"], "int8": ["bf16", "fp16"],
+             "bf16": ["fp16", "fp32"], "fp16": ["bf16", "fp32"], "tf32": ["fp32"], "fp32": []}
+
+
+@dataclass(frozen=True)
+class Hardware:
+    name: str
+    description: str
+    memory_bytes: int
+    bandwidth_gbs: float
+    tflops: dict[str, float]
+    interconnect_gbs: float
+    usd_per_hour: float
+    overhead_bytes: int
+    source: str
+
+    def peak_flops(self, dtype: str) -> tuple[float, str]:
+        """Dense peak FLOP/s for ``dtype`` and the dtype it really runs in (after the fallback table)."""
+        for d in [dtype, *_FALLBACK.get(dtype, [])]:
+            if d in self.tflops:
+                return self.tflops[d] * 1e12, d
+        raise SizeupError(f"hardware {self.name!r} lists no throughput for {dtype}; add it to tflops")
+
+
+@dataclass(frozen=True)
+class CatalogModel:
+    id: str
+    hf_id: str
+    config: dict[str, Any]
+    official_params: float
+    source: str
+    official_active_params: float | None = None
+
+
+@dataclass(frozen=True)
+class ApiPrice:
+    name: str
+    provider: str
+    usd_per_1m_input: float
+    usd_per_1m_output: float
+    source: str
+    as_of: str
+
+
+def _load(name: str) -> dict[str, Any]:
+    data = json.loads((_DIR / name).read_text(encoding="utf-8"))
+    return {k: v for k, v in data.items() if not k.startswith("_")}
+
+
+@functools.lru_cache(maxsize=None)
+def _models() -> dict[str, CatalogModel]:
+    return {k: CatalogModel(id=k, **v) for k, v in _load("models.json").items()}
+
+
+def list_models() -> list[CatalogModel]:
+    """The bundled open models (``sizeup estimate --list``)."""
+    return list(_models().values())
+
+
+def get_model(name: str) -> CatalogModel | None:
+    return _models().get(name.lower())
+
+
+def list_hardware() -> list[str]:
+    return list(_load("hardware.json"))
+
+
+def get_hardware(name: str, *, usd_per_hour: float | None = None) -> Hardware:
+    """A catalog device by name (``cpu`` is measured here); ``usd_per_hour`` overrides the catalog price."""
+    entries = _load("hardware.json")
+    key = name.lower()
+    if key not in entries:
+        raise SizeupError(f"--hardware {name!r} is not in the catalog; choose one of: {', '.join(entries)} "
+                          "(or give --gpu-mem, --tflops and --bandwidth)")
+    e = entries[key]
+    hw = _measure_cpu(e) if e.get("measured") else Hardware(
+        name=key, description=e["description"], memory_bytes=int(e["memory_gib"] * 2**30),
+        bandwidth_gbs=float(e["bandwidth_gbs"]), tflops=dict(e["tflops"]), interconnect_gbs=float(e["interconnect_gbs"]),
+        usd_per_hour=float(e["usd_per_hour"]), overhead_bytes=int(e["overhead_gib"] * 2**30), source=e["source"])
+    return replace(hw, usd_per_hour=usd_per_hour) if usd_per_hour is not None else hw
+
+
+def custom_hardware(*, memory_gb: float, tflops: float, bandwidth_gbs: float, usd_per_hour: float | None) -> Hardware:
+    """A device described on the command line; ``tflops`` is its dense 16-bit peak."""
+    for flag, value in (("--gpu-mem", memory_gb), ("--tflops", tflops), ("--bandwidth", bandwidth_gbs)):
+        if value is None or value <= 0:
+            raise SizeupError(f"{flag} must be a positive number, got {value!r}; give all of --gpu-mem, --tflops, --bandwidth")
+    return Hardware(
+        name="custom", description=f"custom device ({memory_gb:g} GB, {tflops:g} TFLOP/s, {bandwidth_gbs:g} GB/s)",
+        memory_bytes=int(memory_gb * 1e9), bandwidth_gbs=bandwidth_gbs,
+        tflops={"bf16": tflops, "fp16": tflops, "fp32": tflops / 2}, interconnect_gbs=50.0,
+        usd_per_hour=usd_per_hour or 0.0, overhead_bytes=int(0.5 * 2**30), source="given on the command line")
+
+
+@functools.lru_cache(maxsize=1)
+def _cpu_measured() -> tuple[int, float, dict[str, float]]:
+    import torch
+
+    def best_seconds(fn, repeats: int = 3) -> float:
+        fn()
+        times = []
+        for _ in range(repeats):
+            t0 = time.perf_counter()
+            fn()
+            times.append(time.perf_counter() - t0)
+        return min(times)
+
+    n = 512
+    tflops: dict[str, float] = {}
+    for name, dtype in (("fp32", torch.float32), ("bf16", torch.bfloat16)):
+        a = torch.randn(n, n, dtype=dtype)
+        tflops[name] = 2 * n**3 / best_seconds(lambda: a @ a) / 1e12
+    src = torch.empty(32 * 2**20, dtype=torch.uint8)
+    dst = torch.empty_like(src)
+    bandwidth = 2 * src.numel() / best_seconds(lambda: dst.copy_(src)) / 1e9  # read + write
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    return int(memory), bandwidth, tflops
+
+
+def _measure_cpu(e: dict[str, Any]) -> Hardware:
+    memory, bandwidth, tflops = _cpu_measured()
+    return Hardware(name="cpu", description=e["description"], memory_bytes=memory, bandwidth_gbs=round(bandwidth, 1),
+                    tflops={k: round(v, 4) for k, v in tflops.items()}, interconnect_gbs=float(e["interconnect_gbs"]),
+                    usd_per_hour=float(e["usd_per_hour"]), overhead_bytes=0, source=e["source"])
+
+
+def api_prices(overrides: dict[str, dict[str, Any]] | None = None) -> list[ApiPrice]:
+    """Bundled API prices, with the user's entries (same keys) added or replacing them."""
+    entries = {**_load("api_prices.json"), **(overrides or {})}
+    out = []
+    for k, v in entries.items():
+        try:
+            out.append(ApiPrice(name=k, provider=v.get("provider", "?"), usd_per_1m_input=float(v["usd_per_1m_input"]),
+                                usd_per_1m_output=float(v["usd_per_1m_output"]), source=v.get("source", "user"),
+                                as_of=v.get("as_of", "?")))
+        except (KeyError, TypeError, ValueError):
+            raise SizeupError(f"api price {k!r} needs numbers usd_per_1m_input and usd_per_1m_output") from None
+    return out
+
