@@ -23,7 +23,6 @@ import time
 
 os.environ["KERAS_BACKEND"] = "torch"  # before anything imports keras
 
-import numpy as np  # noqa: E402
 import torch  # noqa: E402
 from torch import nn  # noqa: E402
 

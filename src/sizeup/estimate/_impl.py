@@ -44,7 +44,7 @@ def estimate(
     mode: str = "infer",
     batch: int = 1,
     seq: int = 2048,
-    gpus: int = 1,
+    gpus: int | None = None,
     optimizer: str = "adamw",
     zero: int = 0,
     fsdp: bool = False,
@@ -71,16 +71,19 @@ def estimate(
     the global batch (train) or concurrent sequences (infer); ``seq`` the tokens per sequence (infer: prompt +
     generated). With ``plan=True`` the feasible parallel plans on ``gpus`` devices are ranked.
     """
+    if hardware is None and _runs_here(model):
+        hardware = "cpu"  # sizeup's own small models: the machine they are trained on
     hw = resolve_hardware(hardware, gpu_mem=gpu_mem, tflops=tflops, bandwidth=bandwidth, price=price)
     if isinstance(model, nn.Module):
         if example_inputs is None:
             raise SizeupError("estimating an nn.Module needs example_inputs=(tensor, ...) shaped like one batch")
         return estimate_module(model, example_inputs, hardware=hw, mode=mode, dtype=dtype, optimizer=optimizer)
-    dtype = dtype or "bf16"
+    requested_dtype, dtype = dtype, dtype or "bf16"
     if fsdp:
         if zero not in (0, 3):
             raise SizeupError(f"--fsdp is ZeRO stage 3; drop --zero {zero} or --fsdp")
         zero = 3
+    gpus = gpus or tp * pp
     quantized = dtype in ("fp8", "int8", "int4")
     st = Setup(hardware=hw.name, dtype=dtype, mode=mode, batch=batch, seq=seq, gpus=gpus, tp=tp, pp=pp, zero=zero,
                optimizer=optimizer, recompute=recompute, kv_dtype=kv_dtype or ("bf16" if quantized else dtype),
@@ -92,7 +95,7 @@ def estimate(
         check_choices(st)
     eff = efficiency_for(hw)
     text = str(model)
-    shape, source, counts = _resolve_transformer(text, task=task, setup=st, hw=hw)
+    shape, source, counts = _resolve_transformer(text, task=task, setup=st, hw=hw, dtype=requested_dtype)
     if shape is None:
         return source  # a zoo spec or a saved sizeup model was estimated exactly
     notes = check_setup(st, shape)
@@ -110,11 +113,25 @@ def _fmt_counts(counts: dict[str, int]) -> str:
     return ", ".join(f"{k}: {v:,}" for k, v in sorted(counts.items()))
 
 
-def _resolve_transformer(text: str, *, task: Any, setup: Setup, hw: Hardware) -> tuple[TransformerShape | None, Any, dict | None]:
+def _runs_here(model: Any) -> bool:
+    if isinstance(model, nn.Module):
+        return True
+    text = str(model)
+    path = Path(text).expanduser()
+    if path.is_dir() and (path / "config.json").is_file():
+        try:
+            return "family" in json.loads((path / "config.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return False
+    return ":" in text and not path.exists()
+
+
+def _resolve_transformer(text: str, *, task: Any, setup: Setup, hw: Hardware,
+                         dtype: str | None) -> tuple[TransformerShape | None, Any, dict | None]:
     """(shape, source, per-dtype counts) for configs; (None, Estimate, None) for zoo specs and saved models."""
     path = Path(text).expanduser()
     if path.exists():
-        return _from_path(path, setup=setup, hw=hw)
+        return _from_path(path, setup=setup, hw=hw, dtype=dtype)
     entry = get_model(text)
     if entry is not None:
         return shape_from_config(entry.config, name=entry.id), "catalog", None
@@ -122,7 +139,7 @@ def _resolve_transformer(text: str, *, task: Any, setup: Setup, hw: Hardware) ->
     if ":" in text or _is_family(family):
         from sizeup.estimate._zoo import estimate_zoo_spec
 
-        return None, estimate_zoo_spec(text, task=task, setup=setup, hardware=hw), None
+        return None, estimate_zoo_spec(text, task=task, setup=setup, dtype=dtype, hardware=hw), None
     from sizeup.estimate._catalog import list_models
 
     ids = ", ".join(m.id for m in list_models())
@@ -138,7 +155,7 @@ def _is_family(name: str) -> bool:
     return name in list_families()
 
 
-def _from_path(path: Path, *, setup: Setup, hw: Hardware) -> tuple[TransformerShape | None, Any, dict | None]:
+def _from_path(path: Path, *, setup: Setup, hw: Hardware, dtype: str | None) -> tuple[TransformerShape | None, Any, dict | None]:
     folder = path if path.is_dir() else path.parent
     config_path = path if path.suffix == ".json" else folder / "config.json"
     shards = sorted(folder.glob("*.safetensors")) if path.is_dir() else ([path] if path.suffix == ".safetensors" else [])
@@ -153,7 +170,7 @@ def _from_path(path: Path, *, setup: Setup, hw: Hardware) -> tuple[TransformerSh
     if "family" in cfg and "data" in cfg:  # written by sizeup.checkpoint.save_model
         from sizeup.estimate._zoo import estimate_saved_model
 
-        return None, estimate_saved_model(folder, cfg, setup=setup, hardware=hw), None
+        return None, estimate_saved_model(folder, cfg, setup=setup, dtype=dtype, hardware=hw), None
     name = folder.name if path.is_dir() or path.name == "config.json" else path.stem
     counts = safetensors_counts(*shards) if shards else None
     return shape_from_config(cfg, name=name, origin=str(config_path)), "safetensors" if counts else "config", counts

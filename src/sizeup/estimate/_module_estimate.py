@@ -69,8 +69,8 @@ def _memory(prof: ModuleProfile, st: Setup, hw: Hardware, *, train: bool) -> Mem
         return MemoryBreakdown(weights=weights, activations=prof.peak_transient_bytes, logits=prof.output_bytes,
                                overhead=hw.overhead_bytes)
     states = 2 * prof.trainable_params if st.optimizer == "adam8bit" else _STATES[st.optimizer] * prof.trainable_bytes
-    # Backward starts holding every saved tensor plus a gradient and a result the size of the largest one.
-    acts = prof.saved_bytes + 2 * prof.largest_saved_bytes
+    # Backward holds every saved tensor plus the gradient flowing back, as large as the largest activation.
+    acts = prof.saved_bytes + prof.largest_saved_bytes
     return MemoryBreakdown(weights=weights, gradients=prof.trainable_bytes, optimizer=int(states), activations=acts,
                            logits=2 * prof.output_bytes, overhead=hw.overhead_bytes)
 

@@ -115,6 +115,9 @@ def _check_config(family: str, cfg: Any) -> None:
             raise SizeupError(f"family {family!r}: {f.name} must be a positive integer, got {value!r}")
         if f.name == "dropout" and not (0.0 <= float(value) < 1.0):
             raise SizeupError(f"family {family!r}: dropout must be in [0, 1), got {value!r}")
+    width, heads = getattr(cfg, "width", None), getattr(cfg, "heads", None)
+    if width and heads and width % heads:
+        raise SizeupError(f"family {family!r}: width={width} must be divisible by heads={heads}")
     check = getattr(cfg, "validate", None)
     if check is not None:
         problem = check()

@@ -25,11 +25,6 @@ class GPTConfig:
     dropout: float = 0.1
     tie_weights: bool = True
 
-    def validate(self) -> str | None:
-        if self.width % self.heads:
-            return f"width={self.width} must be divisible by heads={self.heads}"
-        return None
-
 
 PRESETS = {"tiny": {"width": 32, "depth": 1, "heads": 2}, "small": {"width": 64, "depth": 2, "heads": 4},
            "base": {"width": 128, "depth": 4, "heads": 4}, "large": {"width": 256, "depth": 6, "heads": 8}}

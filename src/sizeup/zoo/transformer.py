@@ -26,8 +26,6 @@ class TransformerConfig:
     positions: str = "learned"
 
     def validate(self) -> str | None:
-        if self.width % self.heads:
-            return f"width={self.width} must be divisible by heads={self.heads}"
         if self.positions not in ("learned", "sinusoidal"):
             return f"positions must be 'learned' or 'sinusoidal', got {self.positions!r}"
         return None
@@ -54,7 +52,11 @@ class TransformerEncoderNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h, mask = self.embed(x)
-        h = self.encoder(self.drop(self.positions(h)), src_key_padding_mask=None if mask is None else ~mask)
+        padding = None
+        if mask is not None:
+            padding = ~mask
+            padding[:, 0] &= mask.any(dim=1)  # an all-padding row attends to one position, not none (NaN)
+        h = self.encoder(self.drop(self.positions(h)), src_key_padding_mask=padding)
         return self.head(masked_mean(h, mask))
 
 
