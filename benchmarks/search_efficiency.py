@@ -6,8 +6,8 @@ Bars (the medians over the search seeds):
   (2) at equal compute, sizeup's best validation accuracy beats random search's (strictly; a tie is reported
       as a tie, not as a pass).
 
-    python benchmarks/search_efficiency.py           # 3 search seeds, 42-config grid, 15 epochs (about 10-15 minutes)
-    python benchmarks/search_efficiency.py --quick   # smoke run: 1 seed, 16-config grid, 8 epochs (not a recorded result)
+    python benchmarks/search_efficiency.py           # 3 search seeds, 42-config grid, 15 epochs (about 5 minutes; 4.6 measured on 2 shared cores)
+    python benchmarks/search_efficiency.py --quick   # smoke run: 1 seed, 16-config grid, 8 epochs (about 1 minute; not a recorded result)
 
 The space is PATCHED IN-PROCESS (this script only; sizeup's source is unchanged): the entries of
 ``sizeup.search.space.SPACES`` for ``mlp`` and ``cnn`` are replaced by small categorical lists, and

@@ -12,30 +12,24 @@ __version__ = "0.1.0"
 from sizeup.errors import SizeupError  # noqa: E402
 from sizeup.task import Task  # noqa: E402
 
-__all__ = ["Task", "SizeupError", "train", "load", "build", "list_families", "list_datasets", "load_data",
-           "measure", "__version__"]
+__all__ = ["Task", "SizeupError", "train", "search", "estimate", "load", "build", "list_families", "list_datasets",
+           "load_data", "measure", "__version__"]
+
+
+_LAZY = {  # heavy parts are imported on first use, so ``import sizeup`` stays fast
+    "train": ("sizeup.training.run", "train"), "load": ("sizeup.checkpoint", "load_model"),
+    "build": ("sizeup.zoo", "build"), "list_families": ("sizeup.zoo", "list_families"),
+    "list_datasets": ("sizeup.data", "list_datasets"), "load_data": ("sizeup.data", "load_data"),
+    "search": ("sizeup.search", None), "estimate": ("sizeup.estimate", None), "measure": ("sizeup.measure", None),
+}
 
 
 def __getattr__(name: str):
-    """Heavy parts are imported on first use, so ``import sizeup`` stays fast."""
-    if name == "train":
-        from sizeup.training.run import train
+    """``search``, ``estimate`` and ``measure`` are modules that are also callable (see ``_callable``)."""
+    if name not in _LAZY:
+        raise AttributeError(f"module 'sizeup' has no attribute {name!r}")
+    import importlib
 
-        return train
-    if name == "load":
-        from sizeup.checkpoint import load_model
-
-        return load_model
-    if name in ("build", "list_families"):
-        import sizeup.zoo as zoo
-
-        return getattr(zoo, name)
-    if name in ("list_datasets", "load_data"):
-        import sizeup.data as data
-
-        return getattr(data, name)
-    if name == "measure":
-        from sizeup.measure import measure
-
-        return measure
-    raise AttributeError(f"module 'sizeup' has no attribute {name!r}")
+    module_name, attr = _LAZY[name]
+    module = importlib.import_module(module_name)
+    return module if attr is None else getattr(module, attr)

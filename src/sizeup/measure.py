@@ -143,3 +143,8 @@ def measure(model: nn.Module, batch: tuple[torch.Tensor, ...], *, throughput_bat
         throughput=bs / statistics.median(thr), throughput_batch=bs,
         memory_mb=(wbytes + (peak or 0)) / 2**20, weights_mb=wbytes / 2**20, device=device_name(), notes=notes,
     )
+
+
+from sizeup._callable import make_module_callable  # noqa: E402
+
+make_module_callable(__name__, measure)

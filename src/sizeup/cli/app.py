@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from sizeup.cli import info_cmds, search_cmd, train_cmd
+from sizeup.cli import estimate_cmd, info_cmds, search_cmd, train_cmd
 
 __all__ = ["app", "main"]
 
@@ -19,6 +19,7 @@ app.command("datasets")(info_cmds.datasets)
 app.command("families")(info_cmds.families)
 app.command("train")(train_cmd.train)
 app.command("search")(search_cmd.search)
+app.command("estimate")(estimate_cmd.estimate)
 
 
 def main() -> None:

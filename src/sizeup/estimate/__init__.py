@@ -22,3 +22,7 @@ __all__ = [
     "ApiPrice", "Efficiency", "TransformerShape", "ParamCounts", "shape_from_config", "count_params",
     "safetensors_counts",
 ]
+
+from sizeup._callable import make_module_callable  # noqa: E402
+
+make_module_callable(__name__, estimate)

@@ -12,7 +12,7 @@ import optuna
 import torch
 
 from sizeup.data.bundle import DataBundle
-from sizeup.measure import count_flops, count_params, peak_memory_bytes, time_call, weight_bytes
+from sizeup.measure import count_flops, count_params, time_call
 from sizeup.search.constraints import excess, violations
 from sizeup.search.space import suggest
 from sizeup.task import Task
@@ -54,20 +54,25 @@ class _PruneOnValidation(Callback):
 
 
 def _quick_figures(model: torch.nn.Module, inputs: tuple[torch.Tensor, ...]) -> dict[str, Any]:
-    """Figures known from the built model in about a second: params, FLOPs, memory, a latency probe.
+    """Figures known from the built model in about a second: params, FLOPs, estimated memory, a latency probe.
 
-    The probe keeps its fastest call: a short probe on a busy machine can be slowed many times over,
-    and a candidate should be rejected untrained only when even its best case breaks the limit (the
-    full measurement after training is the one that decides).
+    Memory comes from the estimator (``sizeup.estimate.estimate_module`` on the meta device), the code
+    ``sizeup estimate`` uses. The probe keeps its fastest call: a short probe on a busy machine can be
+    slowed many times over, and a candidate should be rejected untrained only when even its best case
+    breaks the limit. The full measurement after training is the one that decides.
     """
+    from sizeup.estimate import estimate_module
+
     one = tuple(t[:1] for t in inputs)
     model.eval()
-    with torch.inference_mode():
-        peak = peak_memory_bytes(lambda: model(*one)) or 0
-        probe = time_call(lambda: model(*one), warmup=3, min_repeats=10, budget_s=0.2)
-    model.train()
-    return {"params": count_params(model), "flops": count_flops(model.eval(), one),
-            "memory_mb": (weight_bytes(model) + peak) / 2**20, "latency_ms": 1e3 * min(probe)}
+    try:
+        memory = estimate_module(model, one, mode="infer").memory.total / 2**20
+        with torch.inference_mode():
+            probe = time_call(lambda: model(*one), warmup=3, min_repeats=10, budget_s=0.2)
+            flops = count_flops(model, one)
+    finally:
+        model.train()
+    return {"params": count_params(model), "flops": flops, "memory_mb": memory, "latency_ms": 1e3 * min(probe)}
 
 
 def _set_constraints(trial: optuna.Trial, limits: dict[str, float], figures: dict[str, Any]) -> None:

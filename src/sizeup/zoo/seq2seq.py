@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import torch
@@ -38,8 +39,10 @@ class Seq2Seq(nn.Module):
         self.src_embed = nn.Embedding(info.vocab_size, cfg.width, padding_idx=0)
         self.tgt_embed = nn.Embedding(info.target_vocab_size, cfg.width, padding_idx=0)
         self.positions = Positions(MAX_POSITIONS, cfg.width, "sinusoidal")
-        self.core = nn.Transformer(cfg.width, cfg.heads, cfg.depth, cfg.depth, cfg.ff_mult * cfg.width,
-                                   cfg.dropout, activation="gelu", batch_first=True, norm_first=True)
+        with warnings.catch_warnings():  # nn.Transformer asks for nested tensors that pre-norm layers cannot use
+            warnings.simplefilter("ignore", UserWarning)
+            self.core = nn.Transformer(cfg.width, cfg.heads, cfg.depth, cfg.depth, cfg.ff_mult * cfg.width,
+                                       cfg.dropout, activation="gelu", batch_first=True, norm_first=True)
         self.head = nn.Linear(cfg.width, info.target_vocab_size)
         self.bos = info.target_vocab.index(BOS)
         self.eos = info.target_vocab.index(EOS)
