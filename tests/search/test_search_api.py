@@ -137,3 +137,8 @@ def test_retrain_on_full_retrains_the_winner_on_train_and_validation(tmp_path):
     saved = json.loads((tmp_path / "run" / "best" / "config.json").read_text())
     assert saved["retrained_on"] == "train+val"
     assert isinstance(result.recommended.model, nn.Module)
+
+
+def test_resume_without_a_study_is_refused(tiny_task, tmp_path):
+    with pytest.raises(SizeupError, match="no study in .* to resume"):
+        search(tiny_task, trials=1, out=tmp_path / "nothing", resume=True)

@@ -10,6 +10,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from sizeup.cli._common import emit_json, handle_errors, stderr, stdout
+from sizeup.errors import SizeupError
 
 __all__ = ["search"]
 
@@ -36,11 +37,11 @@ def search(
     from sizeup.training.run import as_task
 
     if resume and force:
-        raise _error("--resume and --force contradict each other; choose one")
+        raise SizeupError("--resume and --force contradict each other; choose one")
     t = as_task(task)
     progress = RichSearchProgress(t.search.metric or "metric")
     result = run_search(t, budget=budget, trials=trials, out=out, force=force, workers=workers,
-                        max_epochs=max_epochs, seed=seed, progress=progress)
+                        max_epochs=max_epochs, seed=seed, progress=progress, resume=resume)
     rec = result.recommended
     if json_out:
         emit_json({"recommended": {"trial": rec.trial, "feasible": rec.feasible, "headline": rec.headline,
@@ -53,12 +54,6 @@ def search(
     stdout.print(Panel("\n".join(f"- {r}" for r in rec.reasons), title=rec.headline,
                        border_style="green" if rec.feasible else "red", title_align="left"))
     stderr.print(f"run folder: [bold]{result.out_dir}[/] (leaderboard.csv, best/, report.html, study.db)")
-
-
-def _error(message: str):
-    from sizeup.errors import SizeupError
-
-    return SizeupError(message)
 
 
 def _leaderboard(result, top: int) -> Table:

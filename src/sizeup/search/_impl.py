@@ -71,16 +71,19 @@ def _set_aside(out_dir: Path) -> Path | None:
 def search(task: Task | str | Path, *, budget: str | float | None = None, trials: int | None = None,
            out: str | Path | None = None, force: bool = False, workers: int = 1, max_epochs: int | None = None,
            trial_seconds: float | None = None, progress: SearchProgress | None = None, seed: int | None = None,
-           export: bool = True) -> SearchResult:
+           export: bool = True, resume: bool = False) -> SearchResult:
     """Search the model families that fit the task's data under a time budget and/or a trial count.
 
-    Re-running on the same ``out`` folder resumes the study; ``force=True`` sets the old run aside.
+    Re-running on the same ``out`` folder resumes the study; ``force=True`` sets the old run aside;
+    ``resume=True`` insists that there is a study to resume.
     """
     from sizeup.data import load_data
     from sizeup.training.run import as_task
 
     task = as_task(task)
     out_dir = Path(out) if out else Path("runs") / task.name
+    if resume and not (out_dir / "study.db").is_file():
+        raise SizeupError(f"--resume: there is no study in {out_dir} to resume; drop --resume to start one")
     if workers < 1:
         raise SizeupError(f"--workers must be at least 1, got {workers}")
     data = load_data(task)
