@@ -10,12 +10,10 @@ from sizeup.errors import MissingExtraError
 __all__ = ["optional_import"]
 
 
-def optional_import(module: str, *, extra: str, feature: str) -> ModuleType:
-    """Import ``module`` or raise a one-line error telling which sizeup extra installs it."""
+def optional_import(module: str, *, extra: str | None, feature: str, hint: str | None = None) -> ModuleType:
+    """Import ``module`` or raise a one-line error telling which sizeup extra (or ``hint``) installs it."""
     try:
         return importlib.import_module(module)
     except ImportError as exc:
-        raise MissingExtraError(
-            f"{feature} needs the package '{module.split('.')[0]}' ({exc.msg}); "
-            f"install it with: pip install 'sizeup[{extra}]'"
-        ) from None
+        fix = hint or f"install it with: pip install 'sizeup[{extra}]'"
+        raise MissingExtraError(f"{feature} needs the package '{module.split('.')[0]}' ({exc.msg}); {fix}") from None

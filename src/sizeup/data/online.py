@@ -71,7 +71,8 @@ def _hf_images(splits, column: str, names, spec, *, name: str, origin: str) -> D
 
 def load_torchvision(name: str, spec, *, origin: str) -> DataBundle:
     """A torchvision data set with ``train=`` splits and ``.data``/``.targets`` (MNIST family, CIFAR10/100)."""
-    tv = optional_import("torchvision", extra="online", feature=f"[data] source = {origin!r}")
+    tv = optional_import("torchvision", extra=None, feature=f"[data] source = {origin!r}",
+                         hint="install the torchvision release built for your torch (an unpinned one may replace torch)")
     cls = getattr(tv.datasets, name, None)
     if cls is None:
         raise SizeupError(
