@@ -14,6 +14,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,  # help texts quote TOML tables like [budget]; print them as written
 )
 app.command("datasets")(info_cmds.datasets)
 app.command("families")(info_cmds.families)
