@@ -14,12 +14,7 @@ SIGNAL = DataInfo("sig", "signal", "classification", (1, 40), 10, "accuracy")
 TOKENS = DataInfo("tok", "tokens", "classification", (20,), 3, "accuracy", vocab=[f"w{i}" for i in range(50)])
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _reference_flops(model, *inputs) -> int:

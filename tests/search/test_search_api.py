@@ -15,7 +15,7 @@ from sizeup.search.space import SPACES
 from sizeup.zoo import register
 from sizeup.zoo._registry import _FAMILIES
 
-from conftest import write_task
+from search_helpers import write_task
 
 
 def test_search_returns_leaderboard_pareto_and_a_trained_recommendation(tiny_task, tmp_path):

@@ -23,13 +23,7 @@ from sizeup.training.optim import lr_at
 from sizeup.zoo import build
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Small models train faster on one thread, and stay fast when other work shares the cores."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 @pytest.fixture(scope="module")

@@ -22,13 +22,7 @@ BATCH = 4
 TGT_LEN = 9  # seq2seq decoder input length (target minus one)
 
 
-@pytest.fixture(autouse=True, scope="module")
-def _one_thread():
-    """Tiny models run faster on one thread, and stay fast when other work shares the cores."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _info(kind: str) -> DataInfo:
