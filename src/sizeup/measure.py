@@ -7,9 +7,11 @@ profiler's allocation events, so it is what tensors really took, not the process
 
 from __future__ import annotations
 
+import contextlib
 import platform
 import statistics
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -18,7 +20,7 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 __all__ = ["Measurement", "measure", "count_params", "count_flops", "time_call", "peak_memory_bytes",
-           "device_name", "weight_bytes"]
+           "device_name", "weight_bytes", "mha_fastpath_off"]
 
 
 @dataclass
@@ -52,14 +54,20 @@ def count_flops(model: nn.Module, inputs: tuple[torch.Tensor, ...]) -> int:
     The fused inference fast path of ``nn.TransformerEncoderLayer`` hides its matmuls from the
     counter, so it is switched off while counting (it changes speed, not the arithmetic).
     """
+    with mha_fastpath_off(), torch.no_grad(), FlopCounterMode(display=False) as counter:
+        model(*inputs)
+    return int(counter.get_total_flops())
+
+
+@contextlib.contextmanager
+def mha_fastpath_off() -> Iterator[None]:
+    """Switch off the fused Transformer inference fast path, whose matmuls ``FlopCounterMode`` cannot see."""
     fastpath = torch.backends.mha.get_fastpath_enabled()
     torch.backends.mha.set_fastpath_enabled(False)
     try:
-        with torch.no_grad(), FlopCounterMode(display=False) as counter:
-            model(*inputs)
+        yield
     finally:
         torch.backends.mha.set_fastpath_enabled(fastpath)
-    return int(counter.get_total_flops())
 
 
 def device_name() -> str:

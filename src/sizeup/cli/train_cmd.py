@@ -9,7 +9,7 @@ import typer
 from rich.table import Table
 
 from sizeup.cli._common import emit_json, handle_errors, stderr, stdout
-from sizeup.cli._knobs import parse_assignments
+from sizeup._knobs import parse_assignments
 from sizeup.cli.progress import TrainingProgress
 
 __all__ = ["train"]

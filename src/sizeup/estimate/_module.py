@@ -16,6 +16,7 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from sizeup.errors import SizeupError
+from sizeup.measure import mha_fastpath_off
 
 __all__ = ["ModuleProfile", "profile_module", "to_meta"]
 
@@ -88,33 +89,31 @@ def profile_module(module: nn.Module, inputs: tuple[Any, ...], *, dtype: str | N
 
     was_training = meta.training
     meta.train(train)
-    fastpath = torch.backends.mha.get_fastpath_enabled()
-    torch.backends.mha.set_fastpath_enabled(False)  # the fused MHA path hides its matmuls from the counter
     try:
-        transient = _TransientTracker(param_keys)
-        with FlopCounterMode(display=False) as fwd_counter:
+        with mha_fastpath_off():  # the fused MHA path hides its matmuls from the counter
+            transient = _TransientTracker(param_keys)
+            with FlopCounterMode(display=False) as fwd_counter:
+                if train:
+                    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+                        out = meta(*meta_in)
+                else:
+                    with torch.no_grad(), transient:
+                        out = meta(*meta_in)
+            out_t = _first_tensor(out)
+            bwd = 0
             if train:
-                with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
-                    out = meta(*meta_in)
-            else:
-                with torch.no_grad(), transient:
-                    out = meta(*meta_in)
-        out_t = _first_tensor(out)
-        bwd = 0
-        if train:
-            loss = loss_fn(out) if loss_fn is not None else out_t.float().sum()
-            if not loss.requires_grad:
-                raise SizeupError("the module's output does not depend on any trainable parameter; nothing to train")
-            with FlopCounterMode(display=False) as bwd_counter:
-                loss.backward()
-            bwd = int(bwd_counter.get_total_flops())
+                loss = loss_fn(out) if loss_fn is not None else out_t.float().sum()
+                if not loss.requires_grad:
+                    raise SizeupError("the module's output does not depend on any trainable parameter; nothing to train")
+                with FlopCounterMode(display=False) as bwd_counter:
+                    loss.backward()
+                bwd = int(bwd_counter.get_total_flops())
     except SizeupError:
         raise
     except (RuntimeError, TypeError, NotImplementedError) as exc:
         raise SizeupError(f"the module's forward failed on the example inputs ({str(exc).splitlines()[0]}); "
                           "check example_inputs match what forward expects") from None
     finally:
-        torch.backends.mha.set_fastpath_enabled(fastpath)
         meta.train(was_training)
     plist = list(params.values())
     buffers = {_storage_key(b): b.untyped_storage().nbytes() for b in meta.buffers()}

@@ -11,32 +11,22 @@ import torch
 from sizeup.estimate._catalog import Hardware
 from sizeup.estimate._module_estimate import estimate_module
 from sizeup.estimate._types import Estimate, Setup
+from sizeup._knobs import parse_value
 from sizeup.errors import SizeupError
 
 __all__ = ["estimate_zoo_spec", "estimate_saved_model", "parse_spec", "meta_inputs"]
 
 
 def parse_spec(text: str) -> tuple[str, dict[str, Any]]:
-    """``"cnn:width=32,depth=3"`` -> ``("cnn", {"width": 32, "depth": 3})``; values are int, float, bool or str."""
+    """``"cnn:width=32,depth=3"`` -> ``("cnn", {"width": 32, "depth": 3})``; values typed by :func:`parse_value`."""
     family, _, rest = text.partition(":")
     knobs: dict[str, Any] = {}
     for item in filter(None, (x.strip() for x in rest.split(","))):
         key, eq, value = item.partition("=")
         if not eq or not key:
             raise SizeupError(f"zoo spec {text!r}: {item!r} is not key=value; write e.g. cnn:width=32,depth=3")
-        knobs[key.strip()] = _value(value.strip())
+        knobs[key.strip()] = parse_value(value.strip())
     return family.strip(), knobs
-
-
-def _value(v: str) -> Any:
-    if v.lower() in ("true", "false"):
-        return v.lower() == "true"
-    for kind in (int, float):
-        try:
-            return kind(v)
-        except ValueError:
-            pass
-    return v
 
 
 def meta_inputs(info: Any, batch: int) -> tuple[torch.Tensor, ...]:

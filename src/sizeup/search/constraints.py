@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["FIGURE_OF", "violations", "excess"]
+__all__ = ["FIGURE_OF", "violations", "excess", "describe"]
 
 # constraint key -> the figure it limits
 FIGURE_OF = {"max_latency_ms": "latency_ms", "max_params": "params", "max_memory_mb": "memory_mb",
@@ -19,6 +19,11 @@ def violations(limits: dict[str, float], figures: dict[str, Any]) -> dict[str, t
         if value is not None and value > limit:
             out[key] = (float(value), float(limit))
     return out
+
+
+def describe(broken: dict[str, tuple[float, float]]) -> str:
+    """``violations``' result as one line: ``max_params: 2.3e+04 > 1e+04; ...``."""
+    return "; ".join(f"{k}: {v:.4g} > {lim:.4g}" for k, (v, lim) in broken.items())
 
 
 def excess(limits: dict[str, float], figures: dict[str, Any]) -> dict[str, float]:

@@ -53,12 +53,10 @@ def recommend(df: pd.DataFrame, limits: dict[str, float], metric: str, *, higher
     reasons = [f"best validation {metric} ({best[q]:.4f}; test {best.get(f'test_{metric}', float('nan')):.4f}) "
                f"of the {len(feasible)} completed candidates that meet every constraint"]
     stronger = done[done[q].map(lambda v: better(v, best[q]))]
-    binding = []
     for key in limits:
         breakers = [r for _, r in stronger.iterrows() if key in violations({key: limits[key]}, r.to_dict())]
         if breakers:
             top = breakers[0]
-            binding.append(key)
             reasons.append(f"{key} = {limits[key]:g} binds: {len(breakers)} better candidate(s) break it, e.g. "
                            f"{top['model']} (val {top[q]:.4f}) needs {_fmt(FIGURE_OF[key], top[FIGURE_OF[key]])}")
     if stronger.empty:

@@ -1,8 +1,8 @@
 """The sampler and pruner of every sizeup study.
 
 TPE (Bergstra et al. 2011) with grouped multivariate modelling for the family-conditional space; it
-reads each trial's constraint excesses (``Trial.set_constraint``) and prefers feasible regions. Hyperband (Li et al. 2018) prunes on validation
-quality at epoch rungs: it hedges successive halving's aggressiveness across brackets, and Optuna's
+reads each trial's constraint excesses (``Trial.set_constraint``) and prefers feasible regions.
+Hyperband (Li et al. 2018) prunes on validation quality at epoch rungs: it hedges successive halving's aggressiveness across brackets, and Optuna's
 benchmarks found TPE + Hyperband the strongest pair. Pruning needs a single objective (Optuna #3450),
 so the study optimises quality alone; the cost objectives are known before training, kept as trial
 attributes, and the Pareto front is computed over completed trials afterwards.

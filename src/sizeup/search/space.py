@@ -68,8 +68,6 @@ def suggest(trial: optuna.Trial, families: list[str]) -> tuple[str, dict[str, An
     """Sample ``(family, knobs, training settings)`` for one trial."""
     family = trial.suggest_categorical("family", families)
     knobs = {k: _suggest_one(trial, f"{family}.{k}", kind, spec) for k, (kind, spec) in SPACES[family].items()}
-    if "heads" in knobs and knobs["width"] % knobs["heads"]:
-        knobs["heads"] = 1
     low, high = LR_RANGES.get(family, DEFAULT_LR_RANGE)
     settings = {
         "lr": trial.suggest_float(f"{family}.lr", low, high, log=True),

@@ -4,7 +4,7 @@ prune on validation quality, test, measure, save. Every outcome is recorded on t
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
@@ -13,7 +13,7 @@ import torch
 
 from sizeup.data.bundle import DataBundle
 from sizeup.measure import count_flops, count_params, time_call
-from sizeup.search.constraints import excess, violations
+from sizeup.search.constraints import describe, excess, violations
 from sizeup.search.space import suggest
 from sizeup.task import Task
 from sizeup.training import Callback, Objective, TrainingDiverged, evaluate, fit
@@ -34,7 +34,6 @@ class SearchContext:
     trial_seconds: float | None
     deadline: float | None = None
     on_epoch: Callable[[int, dict[str, Any]], None] | None = None
-    extra_callbacks: list[Callback] = field(default_factory=list)
 
 
 class _PruneOnValidation(Callback):
@@ -98,7 +97,7 @@ def run_trial(trial: optuna.Trial, ctx: SearchContext) -> float:
     broken = violations({k: v for k, v in ctx.limits.items() if k != "max_train_seconds"}, quick)
     if broken:
         trial.set_user_attr("status", "infeasible")
-        trial.set_user_attr("reason", "; ".join(f"{k}: {v:.4g} > {lim:.4g}" for k, (v, lim) in broken.items()))
+        trial.set_user_attr("reason", describe(broken))
         _set_constraints(trial, ctx.limits, quick)
         raise optuna.TrialPruned("infeasible before training")
     seconds = ctx.trial_seconds
@@ -107,7 +106,7 @@ def run_trial(trial: optuna.Trial, ctx: SearchContext) -> float:
     config = resolve_config(ctx.task, info, epochs=ctx.max_epochs, max_seconds=seconds, **settings)
     pruner = _PruneOnValidation(trial, ctx)
     try:
-        result = fit(model, ctx.data, config, metric=ctx.metric, callbacks=[pruner, *ctx.extra_callbacks])
+        result = fit(model, ctx.data, config, metric=ctx.metric, callbacks=[pruner])
     except TrainingDiverged as exc:
         trial.set_user_attr("status", "failed")
         trial.set_user_attr("reason", str(exc))
@@ -135,7 +134,7 @@ def run_trial(trial: optuna.Trial, ctx: SearchContext) -> float:
     trial.set_user_attr("status", "completed")
     trial.set_user_attr("feasible", not broken)
     if broken:
-        trial.set_user_attr("reason", "measured: " + "; ".join(f"{k}: {v:.4g} > {lim:.4g}" for k, (v, lim) in broken.items()))
+        trial.set_user_attr("reason", "measured: " + describe(broken))
     save_model(model, info, ctx.out_dir / "trials" / str(trial.number),
                extra={"trial": trial.number, "train": settings, "val": result.best_val})
     return result.best_val

@@ -88,13 +88,12 @@ def train(task: Task | str | Path, family: str, *, preset: str | None = None, kn
 
     task = as_task(task)
     data = data or load_data(task)
-    model = build(family, data.info, preset=preset, **(knobs or {}))  # bad knobs fail before anything else
     config = resolve_config(task, data.info, **overrides)
+    torch.manual_seed(config.seed)  # the same initial weights on every run
+    model = build(family, data.info, preset=preset, **(knobs or {}))  # bad knobs fail before anything is written
     out_dir = Path(out) if out else Path("runs") / task.name / f"train-{family}"
     if save:
         prepare_out_dir(out_dir, owned=RUN_FILES, force=force)
-    torch.manual_seed(config.seed)
-    model = build(family, data.info, config=model.spec.config)  # rebuilt under the seed: same init every run
     result = fit(model, data, config, metric=task.search.metric, callbacks=callbacks)
     test = evaluate(model, data.test, Objective(data.info.task), n_classes=data.info.n_outputs)
     measurement = measure(model, example_inputs(data.info, data.test, 256))

@@ -1,4 +1,4 @@
-"""Parse ``--set key=value`` options into typed values (int, float, bool, list, or string)."""
+"""Typed ``key=value`` settings (``--set cell=lstm``, zoo specs ``cnn:width=32``): int, float, bool, list or string."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ from typing import Any
 
 from sizeup.errors import SizeupError
 
-__all__ = ["parse_assignments"]
+__all__ = ["parse_assignments", "parse_value"]
 
 
-def _value(text: str) -> Any:
+def parse_value(text: str) -> Any:
+    """``"32"`` -> 32, ``"1e-3"`` -> 0.001, ``"true"``/``"yes"`` -> True, ``"[3, 5]"`` -> [3, 5], else the text."""
     lowered = text.strip().lower()
     if lowered in ("true", "yes", "on"):
         return True
@@ -28,5 +29,5 @@ def parse_assignments(items: list[str] | None, *, option: str = "--set") -> dict
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             raise SizeupError(f"{option} {item!r} is not key=value; write e.g. {option} cell=lstm")
-        out[key.strip()] = _value(value)
+        out[key.strip()] = parse_value(value)
     return out
