@@ -18,11 +18,14 @@ pytestmark = pytest.mark.usefixtures("one_thread")
 
 
 def _reference_flops(model, *inputs) -> int:
-    """A real forward under FlopCounterMode with the fused fast path off (it hides its matmuls)."""
+    """A real forward under FlopCounterMode with the fused fast path off and SDPA on its math kernel
+    (the fused kernels hide their matmuls from the counter)."""
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+
     fastpath = torch.backends.mha.get_fastpath_enabled()
     torch.backends.mha.set_fastpath_enabled(False)
     try:
-        with torch.no_grad(), FlopCounterMode(display=False) as counter:
+        with torch.no_grad(), sdpa_kernel(SDPBackend.MATH), FlopCounterMode(display=False) as counter:
             model(*inputs)
     finally:
         torch.backends.mha.set_fastpath_enabled(fastpath)
@@ -42,8 +45,8 @@ def test_count_flops_of_a_transformer_equals_flop_counter_mode_and_is_positive()
     x = torch.randint(1, 50, (1, 20))
     flops = count_flops(model, (x,))
     assert flops == _reference_flops(model, x)
-    # at least the two attention and two feed-forward matmuls per token (2 FLOPs per multiply-add)
-    assert flops >= 2 * 20 * (4 * 32 * 32 + 2 * 32 * 128)
+    # the four projections and two feed-forward matmuls per token, plus QK^T and AV over 20 positions
+    assert flops >= 2 * 20 * (4 * 32 * 32 + 2 * 32 * 128) + 2 * 2 * 20 * 20 * 32
 
 
 def test_count_flops_sees_the_transformer_under_inference_mode_and_restores_the_fast_path():

@@ -20,7 +20,7 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 __all__ = ["Measurement", "measure", "count_params", "count_flops", "time_call", "peak_memory_bytes",
-           "device_name", "weight_bytes", "mha_fastpath_off"]
+           "device_name", "weight_bytes", "mha_fastpath_off", "countable_attention"]
 
 
 @dataclass
@@ -51,10 +51,9 @@ def weight_bytes(model: nn.Module) -> int:
 def count_flops(model: nn.Module, inputs: tuple[torch.Tensor, ...]) -> int:
     """Forward FLOPs of ``model(*inputs)`` as counted by PyTorch's ``FlopCounterMode``.
 
-    The fused inference fast path of ``nn.TransformerEncoderLayer`` hides its matmuls from the
-    counter, so it is switched off while counting (it changes speed, not the arithmetic).
+    Attention is counted in full (QKᵀ and AV): see :func:`countable_attention`.
     """
-    with mha_fastpath_off(), torch.no_grad(), FlopCounterMode(display=False) as counter:
+    with countable_attention(), torch.no_grad(), FlopCounterMode(display=False) as counter:
         model(*inputs)
     return int(counter.get_total_flops())
 
@@ -68,6 +67,19 @@ def mha_fastpath_off() -> Iterator[None]:
         yield
     finally:
         torch.backends.mha.set_fastpath_enabled(fastpath)
+
+
+@contextlib.contextmanager
+def countable_attention() -> Iterator[None]:
+    """Run attention on kernels whose matmuls ``FlopCounterMode`` sees, so FLOPs include QKᵀ and AV.
+
+    The fused MHA fast path and the CPU flash-attention kernel of ``scaled_dot_product_attention`` have no
+    FLOP formula, so a CPU count would miss the attention; the math kernel does the same arithmetic visibly.
+    """
+    from torch.nn.attention import SDPBackend, sdpa_kernel
+
+    with mha_fastpath_off(), sdpa_kernel(SDPBackend.MATH):
+        yield
 
 
 def device_name() -> str:

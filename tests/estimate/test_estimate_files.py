@@ -22,6 +22,16 @@ def test_safetensors_header_gives_per_dtype_counts_without_loading(tmp_path) -> 
     assert r.source == "safetensors" and r.params_by_dtype == {"BF16": 12, "F32": 5}
 
 
+def test_weights_are_priced_in_the_checkpoints_own_dtype_unless_dtype_is_given(tmp_path) -> None:
+    save_file({"w": torch.zeros(64, 64, dtype=torch.float32)}, str(tmp_path / "model.safetensors"))
+    (tmp_path / "config.json").write_text(json.dumps({"model_type": "gpt2", "n_embd": 64, "n_layer": 2, "n_head": 4,
+                                                      "n_positions": 128, "vocab_size": 100}))
+    stored = estimate(str(tmp_path))
+    asked = estimate(str(tmp_path), dtype="bf16")
+    assert stored.setup.dtype == "fp32" and asked.setup.dtype == "bf16"
+    assert stored.memory.weights == 2 * asked.memory.weights
+
+
 def test_not_safetensors_is_a_one_line_error(tmp_path) -> None:
     bad = tmp_path / "x.safetensors"
     bad.write_bytes(b"\xff" * 16)

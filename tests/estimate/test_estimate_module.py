@@ -8,8 +8,15 @@ import torch.nn.functional as F
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
+import sizeup
+import sizeup.zoo as zoo
 from sizeup.estimate import estimate, estimate_module
-from sizeup.measure import peak_memory_bytes
+from sizeup.measure import count_flops, countable_attention, peak_memory_bytes
+
+
+@pytest.fixture(scope="module")
+def digits_and_mnist1d():
+    return {s: sizeup.load_data(sizeup.Task.from_dict({"name": s, "data": {"source": s}})) for s in ("digits", "mnist1d")}
 
 
 class _LlamaBlock(nn.Module):
@@ -63,9 +70,9 @@ def test_module_flops_equal_flop_counter_on_real_forward_backward(name: str) -> 
     assert r.flops.per == "sample"
 
 
-def test_llama_block_flops_add_the_attention_a_cpu_run_does_not_count() -> None:
-    # FlopCounterMode has no formula for the CPU flash-attention kernel, so a real CPU run counts the
-    # matmuls only; on the meta device SDPA takes the math path and QK^T and AV are counted too.
+def test_llama_block_flops_include_attention_that_the_cpu_flash_kernel_hides() -> None:
+    # FlopCounterMode has no formula for the CPU flash-attention kernel, so a plain CPU run counts the
+    # projections only; the estimate counts QK^T and AV too, as a run on the math kernel does.
     model, x = _cases()["llama_block"]
     r = estimate_module(model, x, hardware="cpu")
     fwd, bwd = _real_flops(model, x)
@@ -73,6 +80,22 @@ def test_llama_block_flops_add_the_attention_a_cpu_run_does_not_count() -> None:
     attention = 2 * (2 * b * heads * t * t * d)  # QK^T and AV
     assert r.flops.forward * b == fwd + attention
     assert r.flops.backward * b == bwd + 2 * attention
+    with countable_attention():
+        assert _real_flops(model, x) == (r.flops.forward * b, r.flops.backward * b)
+
+
+@pytest.mark.parametrize("source,family", [("digits", f) for f in ("linear", "mlp", "cnn", "rnn", "transformer")]
+                         + [("mnist1d", "gpt")])
+def test_zoo_model_flops_equal_flop_counter_on_a_real_forward_backward(source: str, family: str, digits_and_mnist1d) -> None:
+    data = digits_and_mnist1d[source]
+    torch.manual_seed(0)
+    model = zoo.build(family, data.info)
+    x = (data.train.x[:16],)
+    r = estimate_module(model, x, hardware="cpu")
+    with countable_attention():
+        fwd, bwd = _real_flops(model, x)
+    assert (r.flops.forward * 16, r.flops.backward * 16) == (fwd, bwd)
+    assert count_flops(model.eval(), x) == fwd
 
 
 def test_module_estimate_allocates_nothing_for_a_70b_shaped_stack() -> None:
@@ -87,7 +110,7 @@ def test_module_estimate_allocates_nothing_for_a_70b_shaped_stack() -> None:
     strict=False))])
 def test_module_peak_training_memory_within_15_percent_of_profiler(name: str) -> None:
     model, x = _cases()[name]
-    r = estimate_module(model, x, hardware="cpu", mode="train", optimizer="adamw")
+    r = estimate_module(model, x, hardware="cpu", mode="train", optimizer="adamw", loss_fn=lambda out: out.float().sum())
     opt = torch.optim.AdamW(model.parameters())
 
     def step() -> None:

@@ -20,7 +20,7 @@ def estimate(
     gpu_mem: Optional[float] = typer.Option(None, "--gpu-mem", help="Custom device memory in GB (with --tflops and --bandwidth)."),
     tflops: Optional[float] = typer.Option(None, "--tflops", help="Custom device dense 16-bit TFLOP/s."),
     bandwidth: Optional[float] = typer.Option(None, "--bandwidth", help="Custom device memory bandwidth in GB/s."),
-    dtype: Optional[str] = typer.Option(None, "--dtype", help="fp32, bf16, fp16, fp8, int8 or int4 [default: bf16; a zoo model's own]."),
+    dtype: Optional[str] = typer.Option(None, "--dtype", help="fp32, bf16, fp16, fp8, int8 or int4 [default: bf16; a safetensors checkpoint's or zoo model's own]."),
     mode: str = typer.Option("infer", "--mode", help="infer or train."),
     batch: int = typer.Option(1, "--batch", help="Global batch in sequences (train) or concurrent sequences (infer)."),
     seq: int = typer.Option(2048, "--seq", help="Tokens per sequence (infer: prompt + generated)."),

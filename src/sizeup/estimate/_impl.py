@@ -98,6 +98,8 @@ def estimate(
     shape, source, counts = _resolve_transformer(text, task=task, setup=st, hw=hw, dtype=requested_dtype)
     if shape is None:
         return source  # a zoo spec or a saved sizeup model was estimated exactly
+    if counts and requested_dtype is None:
+        st = _dtype_from_checkpoint(st, counts, kv_dtype=kv_dtype, grad_dtype=grad_dtype)
     notes = check_setup(st, shape)
     result = estimate_transformer(shape, st, hw, eff, source=source, notes=notes, api=api_prices, params_by_dtype=counts)
     if counts:
@@ -107,6 +109,19 @@ def estimate(
         if not result.plan:
             result.notes.append(f"no parallel plan fits {gpus} × {hw.name}; add devices, lower --batch/--seq or use a smaller --dtype")
     return result
+
+
+# safetensors dtype names -> sizeup's; packed integer formats (GPTQ/AWQ store int4 in I32) are not guessed.
+_FILE_DTYPES = {"BF16": "bf16", "F16": "fp16", "F32": "fp32", "F8_E4M3": "fp8", "F8_E5M2": "fp8", "I8": "int8"}
+
+
+def _dtype_from_checkpoint(st: Setup, counts: dict[str, int], *, kv_dtype: str | None, grad_dtype: str | None) -> Setup:
+    """Without --dtype, weights are priced in the dtype most of the checkpoint's parameters are stored in."""
+    stored = _FILE_DTYPES.get(max(counts, key=counts.get))
+    if stored is None or stored == st.dtype:
+        return st
+    compute = "bf16" if stored in ("fp8", "int8") else stored
+    return replace(st, dtype=stored, kv_dtype=kv_dtype or compute, grad_dtype=grad_dtype or compute)
 
 
 def _fmt_counts(counts: dict[str, int]) -> str:
@@ -123,7 +138,7 @@ def _runs_here(model: Any) -> bool:
             return "family" in json.loads((path / "config.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return False
-    return ":" in text and not path.exists()
+    return not path.exists() and get_model(text) is None and (":" in text or _is_family(text))
 
 
 def _resolve_transformer(text: str, *, task: Any, setup: Setup, hw: Hardware,

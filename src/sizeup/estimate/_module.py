@@ -2,12 +2,14 @@
 
 FLOPs come from ``torch.utils.flop_counter.FlopCounterMode`` around a real forward and a real backward; the
 activations kept for backward are measured with ``torch.autograd.graph.saved_tensors_hooks`` (each storage
-counted once, parameters excluded). Nothing is allocated, so a 70B-parameter module is fine on a laptop.
+counted once, parameters excluded), and the peak of the bytes alive at once by following every storage an op
+creates until Python frees it. Nothing is allocated, so a 70B-parameter module is fine on a laptop.
 """
 
 from __future__ import annotations
 
 import copy
+import weakref
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -16,7 +18,7 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 from sizeup.errors import SizeupError
-from sizeup.measure import mha_fastpath_off
+from sizeup.measure import countable_attention
 
 __all__ = ["ModuleProfile", "profile_module", "to_meta"]
 
@@ -35,9 +37,8 @@ class ModuleProfile:
     forward_flops: int
     backward_flops: int
     saved_bytes: int  # activations autograd keeps for backward (inputs included when saved)
-    largest_saved_bytes: int  # backward starts by holding a gradient of this size next to its input
     output_bytes: int
-    peak_transient_bytes: int  # the largest single op's inputs + outputs (no-grad forward working set)
+    peak_live_bytes: int  # most bytes alive at once: forward (+ backward with its gradients), inputs excluded
     batch: int
 
 
@@ -79,6 +80,8 @@ def profile_module(module: nn.Module, inputs: tuple[Any, ...], *, dtype: str | N
     meta, meta_in = to_meta(module, inputs, dtype=dtype)
     params = {id(p): p for p in meta.parameters()}
     param_keys = {_storage_key(p) for p in params.values()}
+    preexisting = param_keys | {_storage_key(b) for b in meta.buffers()} | {
+        _storage_key(x) for x in meta_in if isinstance(x, torch.Tensor)}
     saved: dict[int, int] = {}
 
     def pack(t: torch.Tensor) -> torch.Tensor:
@@ -90,22 +93,26 @@ def profile_module(module: nn.Module, inputs: tuple[Any, ...], *, dtype: str | N
     was_training = meta.training
     meta.train(train)
     try:
-        with mha_fastpath_off():  # the fused MHA path hides its matmuls from the counter
-            transient = _TransientTracker(param_keys)
-            with FlopCounterMode(display=False) as fwd_counter:
+        with countable_attention():  # fused attention kernels hide their matmuls from the counter
+            live = _LiveBytes(preexisting)
+            loss = None
+            with FlopCounterMode(display=False) as fwd_counter, live:
                 if train:
                     with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
                         out = meta(*meta_in)
+                        out_t = _first_tensor(out)
+                    loss = loss_fn(out) if loss_fn is not None else _classifier_loss(out_t)
                 else:
-                    with torch.no_grad(), transient:
+                    with torch.no_grad():
                         out = meta(*meta_in)
-            out_t = _first_tensor(out)
+                        out_t = _first_tensor(out)
+            output_bytes = out_t.numel() * out_t.element_size()
+            del out, out_t  # as in a training step, the logits live only as long as autograd keeps them
             bwd = 0
             if train:
-                loss = loss_fn(out) if loss_fn is not None else out_t.float().sum()
                 if not loss.requires_grad:
                     raise SizeupError("the module's output does not depend on any trainable parameter; nothing to train")
-                with FlopCounterMode(display=False) as bwd_counter:
+                with FlopCounterMode(display=False) as bwd_counter, live:
                     loss.backward()
                 bwd = int(bwd_counter.get_total_flops())
     except SizeupError:
@@ -124,26 +131,47 @@ def profile_module(module: nn.Module, inputs: tuple[Any, ...], *, dtype: str | N
         buffer_bytes=sum(buffers.values()),
         trainable_bytes=sum(p.numel() * p.element_size() for p in plist if p.requires_grad),
         forward_flops=int(fwd_counter.get_total_flops()), backward_flops=bwd,
-        saved_bytes=sum(saved.values()), largest_saved_bytes=max(saved.values(), default=0), output_bytes=out_t.numel() * out_t.element_size(),
-        peak_transient_bytes=transient.peak, batch=int(meta_in[0].shape[0]) if meta_in[0].dim() else 1,
+        saved_bytes=sum(saved.values()), output_bytes=output_bytes,
+        peak_live_bytes=live.peak, batch=int(meta_in[0].shape[0]) if meta_in[0].dim() else 1,
     )
 
 
-class _TransientTracker(torch.utils._python_dispatch.TorchDispatchMode):
-    """The largest working set of one op (its non-parameter inputs and outputs) in a no-grad forward."""
+def _classifier_loss(out: torch.Tensor) -> torch.Tensor:
+    """What training usually minimises: cross-entropy costs a log-softmax of the logits and its gradient."""
+    if out.is_floating_point() and out.dim() >= 2:
+        logits = out.float().flatten(0, -2)
+        return torch.nn.functional.cross_entropy(logits, logits.new_zeros(logits.shape[0], dtype=torch.long))
+    return out.float().sum()
 
-    def __init__(self, param_keys: set[int]) -> None:
+
+class _LiveBytes(torch.utils._python_dispatch.TorchDispatchMode):
+    """The peak of the bytes alive at once: each storage an op creates counts until Python frees it.
+
+    Unlike saved-tensor hooks this also sees what no op saves: transients of the forward, and the gradients
+    flowing back (of activations and of parameters) during backward. Storages that existed before
+    (parameters, buffers, inputs) are not counted. Kernels' private workspaces are invisible here.
+    """
+
+    def __init__(self, preexisting: set[int]) -> None:
         super().__init__()
-        self.param_keys, self.peak = param_keys, 0
+        self.preexisting = preexisting
+        self.alive: dict[int, tuple[int, weakref.ref]] = {}
+        self.current = self.peak = 0
+
+    def _release(self, key: int) -> None:
+        nbytes, _ = self.alive.pop(key, (0, None))
+        self.current -= nbytes
 
     def __torch_dispatch__(self, func, types, args=(), kwargs=None):  # noqa: ANN001 - torch's protocol
         out = func(*args, **(kwargs or {}))
-        seen: dict[int, int] = {}
-        flat = torch.utils._pytree.tree_leaves((args, kwargs or {}, out))
-        for t in flat:
+        for t in torch.utils._pytree.tree_leaves(out):
             if isinstance(t, torch.Tensor):
-                key = _storage_key(t)
-                if key not in self.param_keys:
-                    seen[key] = t.untyped_storage().nbytes()
-        self.peak = max(self.peak, sum(seen.values()))
+                storage = t.untyped_storage()
+                key = storage._cdata
+                if key in self.preexisting or key in self.alive:
+                    continue
+                nbytes = storage.nbytes()
+                self.alive[key] = (nbytes, weakref.ref(storage, lambda _ref, k=key: self._release(k)))
+                self.current += nbytes
+        self.peak = max(self.peak, self.current)
         return out

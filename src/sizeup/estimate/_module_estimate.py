@@ -46,7 +46,7 @@ def estimate_module(
     batch = int(first.shape[0]) if isinstance(first, torch.Tensor) and first.dim() else 1
     own = next((p.dtype for p in module.parameters() if p.is_floating_point()), torch.float32)
     resolved = dtype or {torch.bfloat16: "bf16", torch.float16: "fp16"}.get(own, "fp32")
-    setup = Setup(hardware=hw.name, dtype=resolved, mode=mode, batch=batch, seq=1, gpus=1, optimizer=optimizer,
+    setup = Setup(hardware=hw.name, dtype=resolved, mode=mode, batch=batch, micro_batch=batch, seq=1, gpus=1, optimizer=optimizer,
                   kv_dtype=resolved, grad_dtype=resolved)
     check_choices(setup)
     train = mode == "train"
@@ -54,7 +54,7 @@ def estimate_module(
     mem = _memory(prof, setup, hw, train=train)
     timing = _timing(prof, setup, hw, mem, train=train)
     per_hour = hw.usd_per_hour * setup.gpus
-    notes = ["exact: FLOPs and activations measured on the meta device (FlopCounterMode, saved-tensor hooks)"]
+    notes = ["exact: FLOPs and the peak of live tensors measured on the meta device (FlopCounterMode, storage lifetimes)"]
     return Estimate(
         model=name or type(module).__name__, source=source, params=prof.params, active_params=prof.params,
         setup=setup, hardware=hardware_dict(hw), memory=mem, capacity_bytes=hw.memory_bytes,
@@ -66,13 +66,14 @@ def estimate_module(
 def _memory(prof: ModuleProfile, st: Setup, hw: Hardware, *, train: bool) -> MemoryBreakdown:
     weights = prof.param_bytes + prof.buffer_bytes
     if not train:
-        return MemoryBreakdown(weights=weights, activations=prof.peak_transient_bytes, logits=prof.output_bytes,
-                               overhead=hw.overhead_bytes)
+        acts = max(prof.peak_live_bytes - prof.output_bytes, 0)
+        return MemoryBreakdown(weights=weights, activations=acts, logits=prof.output_bytes, overhead=hw.overhead_bytes)
     states = 2 * prof.trainable_params if st.optimizer == "adam8bit" else _STATES[st.optimizer] * prof.trainable_bytes
-    # Backward holds every saved tensor plus the gradient flowing back, as large as the largest activation.
-    acts = prof.saved_bytes + prof.largest_saved_bytes
+    # The live peak over forward + loss + backward includes the parameters' gradients (all alive by the end
+    # of backward), so activations are what it holds beyond them, the loss's log-softmax and gradients included.
+    acts = max(prof.peak_live_bytes - prof.trainable_bytes, 0)
     return MemoryBreakdown(weights=weights, gradients=prof.trainable_bytes, optimizer=int(states), activations=acts,
-                           logits=2 * prof.output_bytes, overhead=hw.overhead_bytes)
+                           overhead=hw.overhead_bytes)
 
 
 def _timing(prof: ModuleProfile, st: Setup, hw: Hardware, mem: MemoryBreakdown, *, train: bool) -> Timing:
@@ -84,6 +85,6 @@ def _timing(prof: ModuleProfile, st: Setup, hw: Hardware, mem: MemoryBreakdown, 
         moved = 3 * mem.weights + 2 * prof.saved_bytes + mem.optimizer * 2  # read fwd/bwd/update; write+read acts
     else:
         flops, f_eff = prof.forward_flops, eff.prefill
-        moved = mem.weights + 2 * prof.peak_transient_bytes
+        moved = mem.weights + 2 * prof.peak_live_bytes
     step = max(flops / (peak * f_eff), moved / bw)
     return Timing(step_s=step, samples_per_s=prof.batch / step if step else None, efficiency=eff.as_dict())

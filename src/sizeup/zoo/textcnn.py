@@ -35,7 +35,7 @@ class TextCNN(nn.Module):
         self.head = head(cfg.width * len(cfg.kernels), info.n_outputs, cfg.dropout)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h = self.embed(x).transpose(1, 2)
+        h = self.embed(x).transpose(1, 2).contiguous()  # one copy shared by the convs, not one hidden in each
         pad = (x == 0).unsqueeze(1)
         pooled = [torch.relu(conv(h))[..., : x.shape[1]].masked_fill(pad, 0.0).amax(-1) for conv in self.convs]
         return self.head(torch.cat(pooled, dim=1))
