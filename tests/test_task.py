@@ -92,7 +92,7 @@ def test_negative_budget_is_refused(tmp_path):
     assert "[budget] time" in message and "positive" in message
 
 
-@pytest.mark.parametrize(("key", "value"), [("val_fraction", "1.5"), ("max_length", "2"), ("tokenizer", '"bpe"')])
+@pytest.mark.parametrize(("key", "value"), [("val_fraction", "1.5"), ("max_length", "2"), ("tokenizer", '"sentencepiece"')])
 def test_out_of_range_data_settings_name_the_key(tmp_path, key, value):
     message = _error(_write(tmp_path, f'name = "t"\n[data]\nsource = "d"\n{key} = {value}\n'))
     assert f"[data] {key}" in message

@@ -7,7 +7,7 @@ import tomllib
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from sizeup.errors import SizeupError
 
@@ -48,7 +48,7 @@ class DataSpec(_Strict):
     test_fraction: float = Field(0.2, gt=0, lt=1)
     max_length: int = Field(256, ge=4)
     max_vocab: int = Field(20_000, ge=16)
-    tokenizer: Literal["char", "word"] = "char"
+    tokenizer: Literal["char", "word", "bpe", "wordpiece"] = "char"
     block_size: int = Field(64, ge=4)
     image_size: list[int] | None = None
 
@@ -83,6 +83,17 @@ class SearchSpec(_Strict):
     families: list[str] | None = None
     metric: str | None = None
     retrain_on_full: bool = False
+    compress: list[str] = []  # e.g. ["int8", "prune:0.5"]: compressed variants of the best candidates join the leaderboard
+
+    @field_validator("compress")
+    @classmethod
+    def _methods(cls, value: list[str]) -> list[str]:
+        if value:
+            from sizeup.compress.methods import parse_method
+
+            for method in value:
+                parse_method(method)
+        return value
 
 
 class TrainSpec(_Strict):

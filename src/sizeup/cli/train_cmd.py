@@ -60,6 +60,8 @@ def _table(s: dict) -> Table:
     table.add_column(justify="right")
     for key in [k for k in s if k.startswith("test_")] + [f"val_{s['metric']}"]:
         table.add_row(key, f"{s[key]:.4f}")
+    if "baseline" in s:  # language models: the bigram floor next to the model's perplexity
+        table.add_row(f"val_perplexity, {s['baseline']['name']}", f"{s['baseline']['val_perplexity']:.4f}")
     table.add_row("params", f"{s['params']:,}")
     table.add_row("FLOPs / sample (forward)", f"{s['flops']:,}")
     table.add_row("train time", f"{s['train_seconds']:.1f} s ({s['epochs']} epochs, best {s['best_epoch']})")

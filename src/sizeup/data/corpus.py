@@ -5,6 +5,7 @@ from __future__ import annotations
 import torch
 
 from sizeup.data.assemble import assemble
+from sizeup.data.bigram import bigram_baseline
 from sizeup.data.bundle import DataBundle, Split
 from sizeup.data.text import Vocab
 from sizeup.errors import SizeupError
@@ -39,9 +40,11 @@ def corpus_bundle(text: str, *, name: str, spec) -> DataBundle:
                 f"corpus {name!r}: the {k} part is shorter than one block of {block} tokens; "
                 "use a longer text or a smaller [data] block_size"
             )
-    return assemble(
+    bundle = assemble(
         name=name, input_kind="lm", task="language-modeling",
         train=splits["train"], val=splits["val"], test=splits["test"],
         vocab=vocab.itos, n_outputs=len(vocab), metric="perplexity",
         notes={"tokenizer": spec.tokenizer, "block_size": block, "characters": n},
     )
+    bundle.info.notes["baseline"] = bigram_baseline(bundle)  # the perplexity every model must beat
+    return bundle

@@ -1,4 +1,8 @@
-"""Turning text into token ids: a vocabulary built on the training split only (id 0 pads, 1 is unknown)."""
+"""Turning text into token ids: a vocabulary built on the training split only (id 0 pads, 1 is unknown).
+
+``char`` (the default; right for Chinese) and ``word`` split by rule. ``bpe`` and ``wordpiece`` train a
+Hugging Face ``tokenizers`` model on the training texts (needs the ``text`` extra).
+"""
 
 from __future__ import annotations
 
@@ -8,10 +12,30 @@ from collections.abc import Iterable, Sequence
 
 import torch
 
-__all__ = ["Vocab", "PAD", "UNK", "BOS", "EOS", "tokenize"]
+__all__ = ["Vocab", "PAD", "UNK", "BOS", "EOS", "tokenize", "TOKENIZERS", "LEARNED"]
 
 PAD, UNK, BOS, EOS = "<pad>", "<unk>", "<bos>", "<eos>"
 _WORD = re.compile(r"\w+|[^\w\s]", re.UNICODE)
+LEARNED = ("bpe", "wordpiece")
+TOKENIZERS = ("char", "word", *LEARNED)
+
+
+def _train_subwords(texts: Iterable[str], kind: str, size: int, specials: list[str]):
+    """A BPE or WordPiece ``tokenizers.Tokenizer`` trained on ``texts``; its ids start with ``specials``."""
+    from sizeup._imports import optional_import
+
+    tk = optional_import("tokenizers", extra="text", feature=f"tokenizer = {kind!r}")
+    if kind == "bpe":
+        tok = tk.Tokenizer(tk.models.BPE(unk_token=UNK))
+        trainer = tk.trainers.BpeTrainer(vocab_size=size, special_tokens=specials, show_progress=False)
+    else:
+        tok = tk.Tokenizer(tk.models.WordPiece(unk_token=UNK))
+        tok.decoder = tk.decoders.WordPiece()
+        trainer = tk.trainers.WordPieceTrainer(vocab_size=size, special_tokens=specials, show_progress=False)
+    tok.normalizer = tk.normalizers.Sequence([tk.normalizers.NFKC(), tk.normalizers.Lowercase()])
+    tok.pre_tokenizer = tk.pre_tokenizers.Whitespace()  # CJK runs stay whole, so merges learn words
+    tok.train_from_iterator(texts, trainer=trainer)
+    return tok
 
 
 def tokenize(text: str, kind: str) -> list[str]:
@@ -24,15 +48,19 @@ def tokenize(text: str, kind: str) -> list[str]:
 class Vocab:
     """Token <-> id mapping with the most frequent training tokens; unseen tokens map to ``<unk>``."""
 
-    def __init__(self, tokens: Sequence[str], kind: str) -> None:
+    def __init__(self, tokens: Sequence[str], kind: str, *, subwords: object | None = None) -> None:
         self.itos = list(tokens)
         self.kind = kind
         self.stoi = {t: i for i, t in enumerate(self.itos)}
+        self.subwords = subwords  # the trained ``tokenizers.Tokenizer`` for bpe / wordpiece
 
     @classmethod
     def build(cls, texts: Iterable[str], *, kind: str = "char", max_size: int = 20_000, specials: bool = False) -> Vocab:
-        counts = Counter(tok for text in texts for tok in tokenize(text, kind))
         head = [PAD, UNK] + ([BOS, EOS] if specials else [])
+        if kind in LEARNED:
+            tok = _train_subwords(texts, kind, max_size, head)
+            return cls([tok.id_to_token(i) for i in range(tok.get_vocab_size())], kind, subwords=tok)
+        counts = Counter(tok for text in texts for tok in tokenize(text, kind))
         common = [t for t, _ in counts.most_common(max_size - len(head)) if t not in head]
         return cls(head + common, kind)
 
@@ -40,6 +68,8 @@ class Vocab:
         return len(self.itos)
 
     def ids(self, text: str) -> list[int]:
+        if self.subwords is not None:
+            return self.subwords.encode(text).ids
         unk = self.stoi[UNK]
         return [self.stoi.get(t, unk) for t in tokenize(text, self.kind)]
 
@@ -56,5 +86,7 @@ class Vocab:
 
     def decode(self, ids: Iterable[int]) -> str:
         skip = {0, self.stoi.get(BOS, -1), self.stoi.get(EOS, -1)}
-        sep = "" if self.kind == "char" else " "
+        if self.kind == "wordpiece" and self.subwords is not None:
+            return self.subwords.decode([i for i in ids if i not in skip])
+        sep = "" if self.kind in ("char", *LEARNED) else " "
         return sep.join(self.itos[i] for i in ids if i not in skip and 0 <= i < len(self.itos))

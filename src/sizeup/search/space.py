@@ -11,8 +11,9 @@ from typing import Any
 import optuna
 
 from sizeup.zoo import get_family
+from sizeup.zoo._registry import split_name
 
-__all__ = ["SPACES", "suggest", "default_params", "searchable_families"]
+__all__ = ["SPACES", "OPT_IN", "suggest", "default_params", "searchable_families"]
 
 # knob -> ("int"|"cat"|"float"|"log", choices or (low, high))
 SPACES: dict[str, dict[str, tuple[str, Any]]] = {
@@ -25,16 +26,22 @@ SPACES: dict[str, dict[str, tuple[str, Any]]] = {
     "transformer": {"width": ("cat", [32, 64, 128]), "depth": ("int", (1, 4)), "heads": ("cat", [2, 4]),
                     "dropout": ("float", (0.0, 0.3))},
     "gpt": {"width": ("cat", [32, 64, 128]), "depth": ("int", (1, 4)), "heads": ("cat", [2, 4]),
-            "dropout": ("float", (0.0, 0.3))},
+            "dropout": ("float", (0.0, 0.3)), "positions": ("cat", ["learned", "rotary"])},
     "seq2seq": {"width": ("cat", [32, 64, 128]), "depth": ("int", (1, 3)), "heads": ("cat", [2, 4]),
                 "dropout": ("float", (0.0, 0.3))},
     "bow": {"width": ("cat", [32, 64, 128, 256]), "depth": ("int", (1, 2)), "dropout": ("float", (0.0, 0.5))},
     "textcnn": {"width": ("cat", [32, 64, 128, 256]), "dropout": ("float", (0.1, 0.5))},
+    "tfidf": {"ngram": ("int", (1, 3)), "buckets": ("cat", [2**16, 2**18, 2**20])},
+    "pretrained": {"mode": ("cat", ["frozen", "finetune"])},
 }
+# Searched only when named in ``[search] families`` (e.g. "pretrained:minilm"): they need an optional
+# extra, and fine-tuning a pretrained encoder on CPU takes far longer than a default budget.
+OPT_IN = frozenset({"pretrained"})
 
 # Peak learning-rate ranges: attention and recurrent models want smaller steps than convolutions.
 LR_RANGES: dict[str, tuple[float, float]] = {
     "transformer": (3e-4, 3e-3), "gpt": (3e-4, 3e-3), "seq2seq": (3e-4, 3e-3), "rnn": (1e-3, 1e-2),
+    "tfidf": (3e-3, 1e-1), "pretrained": (2e-5, 2e-4),
 }
 DEFAULT_LR_RANGE = (1e-3, 3e-2)
 
@@ -46,10 +53,10 @@ def searchable_families(input_kind: str, requested: list[str] | None) -> list[st
 
     fits = list_families(input_kind)
     if not requested:
-        return [f for f in fits if f in SPACES]
+        return [f for f in fits if f in SPACES and f not in OPT_IN]
     for name in requested:
         get_family(name)  # unknown names fail with the list of families
-        if name not in fits:
+        if split_name(name)[0] not in fits:
             raise SizeupError(
                 f"[search] families: {name!r} does not fit {input_kind} input; families that fit: {', '.join(fits)}"
             )
@@ -67,8 +74,9 @@ def _suggest_one(trial: optuna.Trial, name: str, kind: str, spec: Any) -> Any:
 def suggest(trial: optuna.Trial, families: list[str]) -> tuple[str, dict[str, Any], dict[str, Any]]:
     """Sample ``(family, knobs, training settings)`` for one trial."""
     family = trial.suggest_categorical("family", families)
-    knobs = {k: _suggest_one(trial, f"{family}.{k}", kind, spec) for k, (kind, spec) in SPACES[family].items()}
-    low, high = LR_RANGES.get(family, DEFAULT_LR_RANGE)
+    base, named = split_name(family)  # "pretrained:minilm" -> "pretrained", model="minilm"
+    knobs = {**named, **{k: _suggest_one(trial, f"{family}.{k}", kind, spec) for k, (kind, spec) in SPACES[base].items()}}
+    low, high = LR_RANGES.get(base, DEFAULT_LR_RANGE)
     settings = {
         "lr": trial.suggest_float(f"{family}.lr", low, high, log=True),
         "weight_decay": trial.suggest_float(f"{family}.weight_decay", 1e-5, 1e-1, log=True),
@@ -79,14 +87,15 @@ def suggest(trial: optuna.Trial, families: list[str]) -> tuple[str, dict[str, An
 def default_params(family: str, defaults: dict[str, Any], lr: float) -> dict[str, Any]:
     """Optuna params that reproduce a family's default config (enqueued first, one per family)."""
     params: dict[str, Any] = {"family": family}
-    for k, (kind, spec) in SPACES[family].items():
+    base = split_name(family)[0]
+    for k, (kind, spec) in SPACES[base].items():
         value = defaults[k]
         if kind == "cat" and value not in spec:
             value = min(spec, key=lambda c: abs(c - value) if isinstance(c, (int, float)) else c != value)
         if kind in ("int", "float", "log"):
             value = min(max(value, spec[0]), spec[1])
         params[f"{family}.{k}"] = value
-    low, high = LR_RANGES.get(family, DEFAULT_LR_RANGE)
+    low, high = LR_RANGES.get(base, DEFAULT_LR_RANGE)
     params[f"{family}.lr"] = min(max(lr, low), high)
     params[f"{family}.weight_decay"] = 0.01
     return params

@@ -49,6 +49,7 @@ class TrainResult:
             "memory_mb": m.memory_mb, "weights_mb": m.weights_mb,
             "train_seconds": self.fit.train_seconds, "epochs": self.fit.epochs, "best_epoch": self.fit.best_epoch,
             "stopped": self.fit.stopped, "device": m.device, "out_dir": str(self.out_dir) if self.out_dir else None,
+            **({"baseline": self.info.notes["baseline"]} if "baseline" in self.info.notes else {}),
         }
 
 

@@ -11,7 +11,7 @@ from torch import nn
 from sizeup.data.bundle import DataInfo
 
 __all__ = [
-    "SequenceEmbedding", "Positions", "masked_mean", "masked_max", "head", "flat_features", "patch_size", "ACTIVATIONS",
+    "SequenceEmbedding", "Positions", "Rotary", "masked_mean", "masked_max", "head", "flat_features", "patch_size", "ACTIVATIONS",
 ]
 
 ACTIVATIONS = {"relu": nn.ReLU, "gelu": nn.GELU, "silu": nn.SiLU, "tanh": nn.Tanh}
@@ -85,8 +85,32 @@ class Positions(nn.Module):
             pe[0, :, 1::2] = torch.cos(pos * div[: width // 2])
             self.register_buffer("table", pe, persistent=False)
 
-    def forward(self, h: torch.Tensor) -> torch.Tensor:
-        return h + self.table[:, : h.shape[1]]
+    def forward(self, h: torch.Tensor, offset: int = 0) -> torch.Tensor:
+        """``offset``: position of the first vector (past tokens already in a generation cache)."""
+        return h + self.table[:, offset : offset + h.shape[1]]
+
+
+class Rotary(nn.Module):
+    """Rotary position embedding (Su et al. 2021, RoFormer, eq. 34; GPT-NeoX's rotate-half layout).
+
+    Rotates each query/key head by angles proportional to its absolute position, so attention scores
+    depend on relative position only. No parameters; ``offset`` is the position of the first token
+    (the length of the key/value cache during generation).
+    """
+
+    def __init__(self, head_dim: int, base: float = 10_000.0) -> None:
+        super().__init__()
+        if head_dim % 2:
+            raise ValueError(f"rotary positions need an even head width, got {head_dim}")
+        self.register_buffer("inv_freq", base ** (-torch.arange(0, head_dim, 2).float() / head_dim), persistent=False)
+
+    def forward(self, x: torch.Tensor, offset: int = 0) -> torch.Tensor:
+        """``x``: ``(B, heads, T, head_dim)``."""
+        pos = torch.arange(offset, offset + x.shape[-2], device=x.device, dtype=self.inv_freq.dtype)
+        angles = torch.outer(pos, self.inv_freq).repeat(1, 2).to(x.dtype)  # (T, head_dim)
+        half = x.shape[-1] // 2
+        rotated = torch.cat([-x[..., half:], x[..., :half]], dim=-1)
+        return x * angles.cos() + rotated * angles.sin()
 
 
 def masked_mean(h: torch.Tensor, mask: torch.Tensor | None) -> torch.Tensor:

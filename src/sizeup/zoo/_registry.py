@@ -11,7 +11,7 @@ from torch import nn
 from sizeup.data.bundle import DataInfo
 from sizeup.errors import SizeupError
 
-__all__ = ["Family", "ModelSpec", "register", "build", "make_config", "get_family", "list_families"]
+__all__ = ["Family", "ModelSpec", "register", "build", "make_config", "get_family", "list_families", "split_name"]
 
 Builder = Callable[[Any, DataInfo], nn.Module]
 
@@ -74,7 +74,14 @@ def list_families(input_kind: str | None = None) -> list[str]:
     return sorted(n for n, f in _FAMILIES.items() if input_kind is None or input_kind in f.input_kinds)
 
 
+def split_name(name: str) -> tuple[str, dict[str, Any]]:
+    """``"pretrained:minilm"`` -> ``("pretrained", {"model": "minilm"})``; other names pass through."""
+    family, sep, model = name.partition(":")
+    return (family, {"model": model}) if sep and model else (name, {})
+
+
 def get_family(name: str) -> Family:
+    name = split_name(name)[0]
     if name not in _FAMILIES:
         raise SizeupError(f"unknown model family {name!r}; choose one of: {', '.join(list_families())}")
     return _FAMILIES[name]
@@ -82,8 +89,9 @@ def get_family(name: str) -> Family:
 
 def make_config(family: str, preset: str | None = None, **knobs: Any) -> Any:
     """Resolve a family's config from a named preset *or* explicit knobs (never both)."""
+    family, named = split_name(family)
     fam = get_family(family)
-    knobs = {k: v for k, v in knobs.items() if v is not None}
+    knobs = {**named, **{k: v for k, v in knobs.items() if v is not None}}
     unknown = sorted(set(knobs) - set(fam.knobs))
     if unknown:
         raise SizeupError(
@@ -142,6 +150,7 @@ def build(family: str, info: DataInfo, *, preset: str | None = None, config: Any
         config = make_config(family, preset, **knobs)
     elif preset is not None or knobs:
         raise SizeupError("give either a ready config or a preset/knobs, not both")
+    family = fam.name
     model = fam.builder(config, info)
     model.spec = ModelSpec(family, config)
     return model

@@ -8,6 +8,7 @@ next token at every step (unidirectional only).
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 from torch import nn
@@ -41,6 +42,7 @@ class RecurrentNet(nn.Module):
     def __init__(self, cfg: RNNConfig, info: DataInfo) -> None:
         super().__init__()
         self.lm = info.input_kind == "lm"
+        self.context = None  # the state carries any length of history
         bidirectional = cfg.bidirectional and not self.lm  # a language model may not see the future
         self.embed = SequenceEmbedding(info, cfg.width, image_rows=True)
         self.rnn = CELLS[cfg.cell](
@@ -56,6 +58,13 @@ class RecurrentNet(nn.Module):
         if self.lm:
             return self.head(h)
         return self.head(torch.cat([masked_mean(h, mask), masked_max(h, mask)], dim=-1))
+
+    def decode(self, x: torch.Tensor, past: Any = None) -> tuple[torch.Tensor, Any]:
+        """Language model: next-token logits for new tokens ``x``, carrying the recurrent state ``past``."""
+        if not self.lm:
+            raise ValueError("decode() needs a language model (input kind 'lm')")
+        h, state = self.rnn(self.embed(x)[0], past)
+        return self.head(h), state
 
 
 @register("rnn", config=RNNConfig, inputs={"signal", "image", "tokens", "lm"}, presets=PRESETS,
