@@ -20,7 +20,7 @@ from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
 __all__ = ["Measurement", "measure", "count_params", "count_flops", "time_call", "peak_memory_bytes",
-           "device_name", "weight_bytes", "mha_fastpath_off", "countable_attention"]
+           "device_name", "weight_bytes", "mha_fastpath_off", "countable_attention", "measure_onnx"]
 
 
 @dataclass
@@ -162,6 +162,31 @@ def measure(model: nn.Module, batch: tuple[torch.Tensor, ...], *, throughput_bat
         latency_ms=1e3 * statistics.median(lat), latency_min_ms=1e3 * min(lat), latency_max_ms=1e3 * max(lat),
         throughput=bs / statistics.median(thr), throughput_batch=bs,
         memory_mb=(wbytes + (peak or 0)) / 2**20, weights_mb=wbytes / 2**20, device=device_name(), notes=notes,
+    )
+
+
+def measure_onnx(session, batch: tuple[torch.Tensor, ...], *, params: int, weights_bytes: int, flops: int = 0,
+                 throughput_batch: int = 256, latency_budget_s: float = 1.0) -> Measurement:
+    """Measure an onnxruntime ``InferenceSession`` the way :func:`measure` measures a torch model (same timer,
+    warm-up, median, spread). Build the session with ``intra_op_num_threads = torch.get_num_threads()`` so
+    both runtimes get the same cores. The torch profiler cannot see onnxruntime's buffers: memory is weights only."""
+    names = [i.name for i in session.get_inputs()]
+
+    def feed(n: int) -> dict[str, object]:
+        return {name: t[:n].numpy() for name, t in zip(names, batch)}
+
+    one, bs = feed(1), min(throughput_batch, len(batch[0]))
+    lat = time_call(lambda: session.run(None, one), budget_s=latency_budget_s)
+    many = feed(bs)
+    thr = time_call(lambda: session.run(None, many), warmup=2, min_repeats=5, budget_s=latency_budget_s)
+    threads = session.get_session_options().intra_op_num_threads
+    notes = [f"onnxruntime CPU session, intra_op_num_threads={threads}",
+             "peak activation memory of an onnxruntime session is not measurable here; memory_mb counts weights only"]
+    return Measurement(
+        params=params, flops=flops,
+        latency_ms=1e3 * statistics.median(lat), latency_min_ms=1e3 * min(lat), latency_max_ms=1e3 * max(lat),
+        throughput=bs / statistics.median(thr), throughput_batch=bs, memory_mb=weights_bytes / 2**20,
+        weights_mb=weights_bytes / 2**20, device=device_name(), notes=notes,
     )
 
 

@@ -15,6 +15,7 @@ from optuna.trial import TrialState
 
 from sizeup._io import write_json
 from sizeup.errors import SizeupError
+from sizeup.compress.search_rows import add_compressed_rows
 from sizeup.search.leaderboard import leaderboard, pareto_front
 from sizeup.search.recommend import Recommendation, recommend
 from sizeup.search.space import default_params, searchable_families
@@ -163,9 +164,15 @@ def _finish(study: optuna.Study, ctx: SearchContext, higher: bool, *, export: bo
 
     metric, out = ctx.metric, ctx.out_dir
     board = leaderboard(study, metric, higher_is_better=higher)
+    board = add_compressed_rows(board, ctx, higher_is_better=higher)  # [search] compress variants
     front = pareto_front(board, f"val_{metric}", "latency_ms", higher_is_better=higher)
     front_params = pareto_front(board, f"val_{metric}", "params", higher_is_better=higher)
     rec = recommend(board, ctx.limits, metric, higher_is_better=higher)
+    baseline = ctx.data.info.notes.get("baseline")
+    if baseline and rec.row and rec.row.get("val_perplexity") is not None:
+        from sizeup.data.bigram import versus_baseline
+
+        rec.reasons.append(versus_baseline(baseline, rec.row["val_perplexity"]))
     board.to_csv(out / "leaderboard.csv", index=False)
     front.to_csv(out / "pareto.csv", index=False)
     extra: dict[str, Any] = {}
@@ -183,7 +190,7 @@ def _finish(study: optuna.Study, ctx: SearchContext, higher: bool, *, export: bo
     result = SearchResult(board, front, front_params, rec, metric, out, study)
     from sizeup.report import write_report
 
-    write_report(result, ctx.task, ctx.data.info)
+    write_report(out, data=ctx.data)
     return result
 
 

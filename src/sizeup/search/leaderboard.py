@@ -6,7 +6,7 @@ import pandas as pd
 import optuna
 from optuna.trial import TrialState
 
-__all__ = ["leaderboard", "pareto_front", "STATUS_ORDER"]
+__all__ = ["leaderboard", "pareto_front", "rank", "STATUS_ORDER"]
 
 STATUS_ORDER = {"completed": 0, "pruned": 1, "infeasible": 2, "failed": 3, "running": 4}
 COLUMNS = ["trial", "family", "model", "status", "feasible", "params", "flops", "latency_ms", "throughput",
@@ -32,9 +32,14 @@ def leaderboard(study: optuna.Study, metric: str, *, higher_is_better: bool) -> 
                f"test_{metric}": a.get(f"test_{metric}"), "reason": reason}
         rows.append(row)
     df = pd.DataFrame(rows, columns=[*COLUMNS, f"val_{metric}", "val_loss", f"test_{metric}", "reason"])
+    return rank(df, metric, higher_is_better=higher_is_better)
+
+
+def rank(df: pd.DataFrame, metric: str, *, higher_is_better: bool) -> pd.DataFrame:
+    """Completed candidates first, best validation quality on top (also after compressed rows are added)."""
     if df.empty:
         return df
-    df["_order"] = df["status"].map(STATUS_ORDER).fillna(9)
+    df = df.assign(_order=df["status"].map(STATUS_ORDER).fillna(9))
     # a saturated validation metric (e.g. 100 % on a small split) ties; the validation loss breaks it
     df = df.sort_values(["_order", f"val_{metric}", "val_loss", "params"], ascending=[True, not higher_is_better, True, True],
                         na_position="last").drop(columns="_order")

@@ -1,0 +1,79 @@
+"""What ``compress`` starts from: a search run (its ``best/`` model) or a saved model folder, plus the task
+whose data re-measure quality: from ``--task``, the ``task`` a ``train`` run saved in ``config.json``, or
+the search study's settings in ``study.db``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from torch import nn
+
+from sizeup._io import read_json
+from sizeup.checkpoint import CONFIG, load_model
+from sizeup.data.bundle import DataBundle
+from sizeup.errors import SizeupError
+from sizeup.task import Task
+
+__all__ = ["Source", "open_source"]
+
+
+@dataclass
+class Source:
+    model_dir: Path
+    model: nn.Module
+    task: Task
+    data: DataBundle
+
+
+def _model_dir(path: Path) -> Path:
+    if (path / "best" / CONFIG).is_file():
+        return path / "best"
+    if (path / CONFIG).is_file():
+        return path
+    raise SizeupError(f"{str(path)!r} is neither a search run (with best/{CONFIG}) nor a saved model folder "
+                      f"(with {CONFIG}); pass e.g. runs/<task name> or runs/<task name>/train-cnn")
+
+
+def _task_from_study(model_dir: Path) -> Task | None:
+    import optuna
+
+    for folder in (model_dir, *list(model_dir.parents)[:3]):
+        db = folder / "study.db"
+        if db.is_file():
+            optuna.logging.set_verbosity(optuna.logging.ERROR)
+            study = optuna.load_study(study_name=None, storage=f"sqlite:///{db.resolve()}")
+            settings = study.user_attrs.get("settings", {})
+            if "data" in settings:
+                return Task.from_dict({"name": study.study_name, "data": settings["data"],
+                                       "search": {"metric": settings.get("metric")}}, origin=str(db))
+    return None
+
+
+def _task(model_dir: Path, task: Task | str | Path | None) -> Task:
+    if task is not None:
+        return task if isinstance(task, Task) else Task.from_toml(task)
+    saved = read_json(model_dir / CONFIG).get("task")
+    if saved:
+        return Task.from_dict(saved, origin=str(model_dir / CONFIG))
+    found = _task_from_study(model_dir)
+    if found is None:
+        raise SizeupError(f"no task saved with {model_dir} (no 'task' in {CONFIG}, no study.db); "
+                          "pass the task file with --task TASK.toml so test quality can be measured")
+    return found
+
+
+def open_source(run_or_model: str | Path, task: Task | str | Path | None = None) -> Source:
+    """Load the model and its task's data, and check that they fit each other."""
+    from sizeup.data import load_data
+
+    model_dir = _model_dir(Path(run_or_model))
+    model = load_model(model_dir)
+    task = _task(model_dir, task)
+    data = load_data(task)
+    have, want = data.info, model.info
+    if tuple(have.input_shape) != tuple(want.input_shape) or have.n_outputs != want.n_outputs:
+        raise SizeupError(f"the task's data ({have.name}: input {tuple(have.input_shape)}, {have.n_outputs} outputs) "
+                          f"do not fit the model in {model_dir} (input {tuple(want.input_shape)}, {want.n_outputs} "
+                          "outputs); pass the task the model was trained on with --task")
+    return Source(model_dir, model, task, data)

@@ -1,0 +1,82 @@
+"""Compression methods as strings (``int8``, ``prune:0.5``, ``distill:family=cnn,width=16``) -> :class:`Method`.
+
+This module imports nothing heavy, so the task file can validate ``[search] compress`` with it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sizeup.errors import SizeupError
+
+__all__ = ["Method", "parse_method", "METHODS"]
+
+METHODS = {
+    "int8": "dynamic int8 (ONNX Runtime): Linear/MatMul, LSTM, attention",
+    "int8-static": "static int8 with calibration on training samples (ONNX Runtime, QDQ): CNNs",
+    "int4-weight": "int4 weight-only MatMul (ONNX Runtime MatMulNBits): large linear layers",
+    "prune": "structured channel pruning with Torch-Pruning, then a short fine-tune: prune:0.5",
+    "prune-unstructured": "unstructured magnitude pruning (torch.nn.utils.prune): prune-unstructured:0.5",
+    "distill": "knowledge distillation into a smaller student: distill[:family=...,width=...,epochs=...]",
+}
+_RATIO = {"prune", "prune-unstructured"}
+_OPTIONS = {"prune": {"epochs", "lr"}, "prune-unstructured": {"epochs", "lr"},
+            "distill": {"family", "preset", "epochs", "temperature", "alpha", "lr", "time"}}
+HINT = "e.g. int8, int8-static, int4-weight, prune:0.5, prune-unstructured:0.5, distill:family=cnn,width=16"
+
+
+@dataclass(frozen=True)
+class Method:
+    """A parsed method: its ``name``, the pruning ``ratio`` and ``options`` (student knobs, epochs ...)."""
+
+    name: str
+    ratio: float | None = None
+    options: dict[str, Any] = field(default_factory=dict)
+    text: str = ""
+
+    @property
+    def slug(self) -> str:
+        """A folder- and family-safe name: ``prune-0.5``, ``distill-family-cnn-width-16``."""
+        return "-".join(p for p in self.text.replace(":", "-").replace(",", "-").replace("=", "-").split("-") if p)
+
+    @property
+    def quantized(self) -> bool:
+        return self.name.startswith(("int8", "int4"))
+
+
+def _value(text: str) -> Any:
+    for cast in (int, float):
+        try:
+            return cast(text)
+        except ValueError:
+            pass
+    return {"true": True, "false": False}.get(text.lower(), text)
+
+
+def parse_method(text: str) -> Method:
+    """Parse and validate one method string; the error names the string and what would work."""
+    raw = str(text).strip()
+    name, _, rest = raw.partition(":")
+    if name not in METHODS:
+        raise SizeupError(f"unknown compression method {raw!r}; choose one of: {HINT}")
+    ratio, options = None, {}
+    for item in filter(None, (s.strip() for s in rest.split(","))):
+        key, eq, value = item.partition("=")
+        if not eq:
+            if name not in _RATIO or ratio is not None:
+                raise SizeupError(f"compression method {raw!r}: unexpected {item!r}; {HINT}")
+            ratio = _value(item)
+            if not isinstance(ratio, (int, float)) or not 0 < ratio < 1:
+                raise SizeupError(f"compression method {raw!r}: the pruning ratio must be a fraction in (0, 1), got {item!r}")
+            continue
+        if name == "distill" and key not in _OPTIONS["distill"]:
+            options[key] = _value(value)  # a student size knob; the zoo checks it when the student is built
+        elif key in _OPTIONS.get(name, set()):
+            options[key] = _value(value)
+        else:
+            allowed = ", ".join(sorted(_OPTIONS.get(name, set()))) or "none"
+            raise SizeupError(f"compression method {raw!r}: unknown option {key!r}; options of {name}: {allowed}")
+    if name in _RATIO and ratio is None:
+        raise SizeupError(f"compression method {raw!r} needs a ratio, e.g. {name}:0.5")
+    return Method(name, None if ratio is None else float(ratio), options, raw)
