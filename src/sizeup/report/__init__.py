@@ -1,7 +1,8 @@
-"""The HTML report of a search: one self-contained page (no scripts, no network)."""
+"""The HTML report of a search: one self-contained page with interactive plotly figures (works offline)."""
 
 from __future__ import annotations
 
-from sizeup.report._html import write_report
+from sizeup.report._html import REPORT, render_report, report_facts, write_report
+from sizeup.report._run import RunView, load_run
 
-__all__ = ["write_report"]
+__all__ = ["write_report", "render_report", "load_run", "report_facts", "RunView", "REPORT"]

@@ -1,62 +1,113 @@
-"""Write ``report.html``: task and data, the recommendation and its reasons, plots and the leaderboard."""
+"""Write ``report.html``: task and data, the recommendation and its reasons, interactive plots, the
+sortable leaderboard, the winner's costs and its scale-up, and explanations when ``sizeup explain`` ran."""
 
 from __future__ import annotations
 
-from html import escape
+from pathlib import Path
 from typing import Any
 
-from sizeup._io import atomic_path
-from sizeup.data.bundle import DataInfo
-from sizeup.report._svg import scatter
+from sizeup._io import atomic_path, write_json
+from sizeup.data.bundle import DataBundle
+from sizeup.report._figures import class_balance, search_figures
+from sizeup.report._page import Page, esc, table
+from sizeup.report._run import DATA_SUMMARY, RunView, load_run, summarize_data
 
-__all__ = ["write_report"]
+__all__ = ["write_report", "render_report", "report_facts", "REPORT"]
 
-CSS = """body{font-family:system-ui,sans-serif;margin:2rem;max-width:1100px;color:#222}
-table{border-collapse:collapse;font-size:13px}td,th{border:1px solid #ddd;padding:3px 6px;text-align:right}
-th{background:#f4f4f4}td.l{text-align:left}.ok{color:#0a0}.no{color:#c00}.box{background:#f7f9fc;
-border:1px solid #cfd8e3;padding:1rem;border-radius:6px}svg{margin:0.5rem 1rem 0.5rem 0}"""
-
-
-def _cell(v: Any) -> str:
-    if isinstance(v, float):
-        return f"{v:,.4g}" if abs(v) < 1e5 else f"{v:,.0f}"
-    return escape(str(v)) if v is not None else ""
+REPORT = "report.html"
+BOARD_COLUMNS = ["trial", "family", "model", "status", "feasible", "params", "flops", "latency_ms", "memory_mb",
+                 "train_seconds", "epochs"]
 
 
-def _table(df, columns: list[str]) -> str:
-    head = "".join(f"<th>{escape(c)}</th>" for c in columns)
-    rows = []
-    for _, r in df.iterrows():
-        cells = "".join(f'<td class="l">{_cell(r[c])}</td>' if c in ("model", "status", "reason", "family")
-                        else f"<td>{_cell(r[c])}</td>" for c in columns)
-        rows.append(f"<tr>{cells}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+def _data_section(run: RunView) -> str:
+    s, limits = run.data_summary or {}, run.limits
+    info = run.info
+    kind = s.get("input_kind") or (info.input_kind if info else "?")
+    shape = tuple(s.get("input_shape") or (info.input_shape if info else ()))
+    sizes = s.get("sizes") or ({"train": info.n_train, "val": info.n_val, "test": info.n_test} if info else {})
+    names = s.get("class_names") or (info.class_names if info else None) or []
+    source = run.settings.get("data", {}).get("source", s.get("name", "?"))
+    shown = ", ".join(names[:30]) + (f", … ({len(names)} in all)" if len(names) > 30 else "")
+    return (f"<h2>Task and data</h2><p>Data <b>{esc(source)}</b>: {esc(kind)} input of shape {esc(shape)}, "
+            f"{esc(s.get('task') or (info.task if info else '?'))}; "
+            + ", ".join(f"{n:,} {esc(k)}" for k, n in sizes.items())
+            + (f"; classes: {esc(shown)}" if names else "")
+            + f".</p><p>Metric: {esc(run.metric)} ({'higher' if run.higher else 'lower'} is better). Constraints: "
+            + esc(", ".join(f"{k} = {v:g}" for k, v in limits.items()) or "none")
+            + f". Families searched: {esc(', '.join(run.settings.get('families', [])))}.</p>"
+            + table([{"split": k, "examples": n} for k, n in sizes.items()], ["split", "examples"], left=("split",)))
 
 
-def write_report(result, task, info: DataInfo) -> None:
-    """One self-contained HTML file in the run folder; every user-supplied string is escaped."""
-    board, rec, metric = result.leaderboard, result.recommended, result.metric
-    q = f"val_{metric}"
-    limits = task.constraints.active()
-    classes = ", ".join(info.class_names or []) or "-"
-    status = board["status"].value_counts().to_dict() if not board.empty else {}
-    plots = scatter(board, "latency_ms", q, front=result.pareto, limit=limits.get("max_latency_ms"),
-                    title=f"{metric} vs batch-1 latency") + \
-        scatter(board, "params", q, front=result.pareto_params, limit=limits.get("max_params"),
-                title=f"{metric} vs parameters")
-    verdict = "ok" if rec.feasible else "no"
-    cols = ["trial", "family", "model", "status", "params", "flops", "latency_ms", "memory_mb", "train_seconds",
-            q, f"test_{metric}", "reason"]
-    body = f"""<h1>sizeup report: {escape(task.name)}</h1>
-<p>Data <b>{escape(info.name)}</b> ({escape(info.input_kind)} input, shape {escape(str(tuple(info.input_shape)))},
-{escape(info.task)}): {info.n_train:,} train / {info.n_val:,} validation / {info.n_test:,} test; classes: {escape(classes)}.
-Metric: {escape(metric)}. Constraints: {escape(', '.join(f'{k} = {v:g}' for k, v in limits.items()) or 'none')}.
-Trials: {escape(', '.join(f'{n} {s}' for s, n in status.items()))}.</p>
-<div class="box"><h2 class="{verdict}">{escape(rec.headline)}</h2><ul>{''.join(f'<li>{escape(r)}</li>' for r in rec.reasons)}</ul></div>
-<h2>Quality against cost</h2><p>Each point is a completed candidate; the line joins the Pareto front; the dashed red line is the limit.</p>
-{plots}
-<h2>Leaderboard</h2>{_table(board, [c for c in cols if c in board.columns])}"""
-    page = (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>sizeup: {escape(task.name)}</title>'
-            f"<style>{CSS}</style></head><body>{body}</body></html>")
-    with atomic_path(result.out_dir / "report.html") as tmp:
-        tmp.write_text(page, encoding="utf-8")
+def _recommendation(run: RunView) -> str:
+    rec = run.recommendation
+    verdict = "ok" if rec.get("feasible") else "no"
+    status = run.board["status"].value_counts().to_dict() if not run.board.empty else {}
+    return (f'<h2>Recommendation</h2><div class="box"><h3 class="{verdict}">{esc(rec.get("headline", ""))}</h3><ul>'
+            + "".join(f"<li>{esc(r)}</li>" for r in rec.get("reasons", []))
+            + f'</ul><p class="muted">{len(run.board)} trials: {esc(", ".join(f"{n} {k}" for k, n in status.items()))}'
+            + "</p></div>")
+
+
+def _leaderboard(run: RunView) -> str:
+    q, t = run.quality, f"test_{run.metric}"
+    cols = [c for c in [*BOARD_COLUMNS[:5], q, t, *BOARD_COLUMNS[5:], "reason"] if c in run.board.columns]
+    return ("<h2>Leaderboard</h2><p class=\"muted\">Click a column header to sort.</p>"
+            + table(run.board.to_dict(orient="records"), cols, sortable=True))
+
+
+def _winner(run: RunView, page: Page) -> None:
+    from sizeup.report._winner import TRAIN_BATCH, scale_up, winner_figures
+
+    if run.winner is None:
+        return
+    page.add(f"<h2>The winner's costs</h2><p>{esc(run.winner['family'])} with "
+             f"{esc(', '.join(f'{k}={v}' for k, v in run.winner['config'].items()))}. Memory and time are estimates "
+             f"(<code>sizeup.estimate</code> on the meta device, roofline on this CPU); FLOPs are counted by PyTorch.</p>")
+    page.figures(winner_figures(run.winner))
+    rows = scale_up(run.winner)
+    if rows:
+        page.add(f"<h3>Scaled up: the same model 4× and 16× wider</h3><p class=\"muted\">Training memory for batch "
+                 f"{TRAIN_BATCH} with AdamW; each row is a separate estimate.</p>" + table(rows, list(rows[0])))
+    else:
+        page.add("<p class=\"muted\">This family has no width knob, so there is no wider version to estimate.</p>")
+
+
+def render_report(run: RunView) -> tuple[str, int]:
+    """The page as a string, and how many plotly figures it holds."""
+    from sizeup.report._explain_section import explain_section
+
+    page = Page(f"sizeup: {run.name}")
+    page.add(f"<h1>sizeup report: {esc(run.name)}</h1>")
+    page.add(_data_section(run))
+    page.figures([f for f in [class_balance(run.data_summary)] if f is not None])
+    page.add(_recommendation(run))
+    page.add("<h2>What was tried</h2><p>Each point is a trained candidate; the black step line is the Pareto front "
+             "(no other candidate is both better and cheaper); the dashed red line is the constraint; the green ring is "
+             "the recommendation.</p>")
+    page.figures(search_figures(run))
+    page.add(_leaderboard(run))
+    _winner(run, page)
+    if run.explanations:
+        explain_section(run.explanations, run.out_dir, page)
+    return page.render(), page.n_figures
+
+
+def write_report(out_dir: str | Path, *, data: DataBundle | None = None) -> Path:
+    """Render ``<out_dir>/report.html`` from the run's files; ``data`` (at search time) adds the class balance."""
+    out_dir = Path(out_dir)
+    if data is not None:
+        write_json(out_dir / DATA_SUMMARY, summarize_data(data))
+    run = load_run(out_dir)
+    html, _ = render_report(run)
+    path = out_dir / REPORT
+    with atomic_path(path) as tmp:
+        tmp.write_text(html, encoding="utf-8")
+        tmp.chmod(0o644)  # a page to share: readable like any file the user writes
+    return path
+
+
+def report_facts(path: Path) -> dict[str, Any]:
+    """What ``sizeup report --json`` prints about a written page."""
+    text = path.read_text(encoding="utf-8")
+    return {"report": str(path), "bytes": path.stat().st_size, "figures": text.count('class="plotly-graph-div"'),
+            "has_explanations": 'id="explanations"' in text}
