@@ -1,6 +1,18 @@
-"""Shared by the benchmark scripts: arguments, the machine, median (min–max), and the raw-figures JSON.
+"""Shared by the benchmark cases: arguments, the machine, median (min–max), the raw-figures JSON, summary rows.
 
 Timing goes through :func:`sizeup.measure.time_call`, so benchmarks measure the same way as sizeup does.
+
+The case contract (``benchmarks/run.py`` relies on it; a new case follows it and adds one line to
+``run.CASES``): a module in ``benchmarks/`` with
+
+* ``run(quick: bool = False, **options) -> dict``: runs the case and returns its raw figures (a JSON-able
+  dict). It includes ``"summary"``: a list of :func:`row` dicts, the case's headline figures;
+* optionally ``render(payload: dict) -> str``: the case's Markdown section for ``docs/benchmarks.md``;
+  without it the runner renders the summary rows and the rest of the payload generically;
+* optionally ``summary_rows(payload: dict) -> list[dict]``: rebuilds the rows from the raw figures (used for
+  result files written before the case returned a summary).
+
+The runner adds ``command`` and ``machine`` when it writes ``<results-dir>/<case>.json``.
 """
 
 from __future__ import annotations
@@ -12,6 +24,7 @@ import os
 import platform
 import statistics
 import sys
+from importlib import metadata
 from pathlib import Path
 from typing import Any, Callable
 
@@ -21,6 +34,14 @@ from sizeup.measure import device_name, time_call
 
 RESULTS = Path(__file__).resolve().parent / "results"
 ROOT = Path(__file__).resolve().parents[1]
+VERSIONED = ("sizeup", "torch", "optuna", "keras", "scikit-learn", "numpy", "onnxruntime")
+
+
+def row(figure: str, value: str, *, bar: str | None = None, met: bool | None = None,
+        issue: str | None = None) -> dict[str, Any]:
+    """One line of the doc's summary table: what was measured, its value, the bar it is held to (if any),
+    and whether the bar is met (``None``: information, no bar). ``issue`` names the issue the bar comes from."""
+    return {"figure": figure, "value": value, "bar": bar, "met": met, "issue": issue}
 
 
 def parse_args(description: str, *, repeats: int = 5, quick_repeats: int = 2,
@@ -55,8 +76,23 @@ def fmt(values: list[float], digits: int = 1, scale: float = 1.0) -> str:
     return f"{s['median']:.{digits}f} ({s['min']:.{digits}f}–{s['max']:.{digits}f})"
 
 
+def fmt_spread(s: dict[str, float], digits: int = 1, scale: float = 1.0) -> str:
+    """``median (min–max)`` of a :func:`spread` dict."""
+    return f"{s['median'] * scale:.{digits}f} ({s['min'] * scale:.{digits}f}–{s['max'] * scale:.{digits}f})"
+
+
 def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
+
+
+def versions() -> dict[str, str | None]:
+    out: dict[str, str | None] = {}
+    for name in VERSIONED:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
 
 
 def machine() -> dict[str, Any]:
@@ -65,21 +101,44 @@ def machine() -> dict[str, Any]:
         "torch": torch.__version__, "python": platform.python_version(), "platform": platform.platform(),
         "date": _dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "load_average": list(os.getloadavg()) if hasattr(os, "getloadavg") else None,
+        "versions": versions(),
     }
 
 
 def describe_machine(m: dict[str, Any]) -> str:
-    load = ", ".join(f"{x:.2f}" for x in m["load_average"]) if m["load_average"] else "n/a"
+    load = ", ".join(f"{x:.2f}" for x in m["load_average"]) if m.get("load_average") else "n/a"
     return (f"{m['device']}; {m['cores']} cores; torch {m['torch']}; python {m['python']}; "
             f"{m['date']}; load average {load}")
 
 
-def write_results(name: str, payload: dict[str, Any]) -> Path:
-    """Raw figures to ``benchmarks/results/<name>.json`` (written under a temporary name, then renamed)."""
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    path = RESULTS / f"{name}.json"
+def write_results(name: str, payload: dict[str, Any], *, results_dir: Path | None = None,
+                  started: dict[str, Any] | None = None) -> Path:
+    """Raw figures to ``<results_dir>/<name>.json`` (default ``benchmarks/results``), with the command and the
+    machine (``started``: the machine as recorded when the case began; its load average is the one that counts).
+    Written under a temporary name, then renamed, so an interrupted run never leaves half a file."""
+    folder = Path(results_dir) if results_dir else RESULTS
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{name}.json"
     tmp = path.with_suffix(".json.tmp")
-    doc = {"command": " ".join(["python", *sys.argv]), "machine": machine(), **payload}
-    tmp.write_text(json.dumps(doc, indent=2) + "\n", encoding="utf-8")
+    m = started or machine()
+    doc = {"command": " ".join(["python", *_relative_argv()]), "machine": m, **payload}
+    tmp.write_text(json.dumps(doc, indent=2, default=_jsonable) + "\n", encoding="utf-8")
     os.replace(tmp, path)
     return path
+
+
+def _relative_argv() -> list[str]:
+    argv = list(sys.argv)
+    try:
+        argv[0] = str(Path(argv[0]).resolve().relative_to(ROOT))
+    except (ValueError, IndexError):
+        pass
+    return argv
+
+
+def _jsonable(value: Any) -> Any:
+    if hasattr(value, "item"):  # numpy / torch scalars
+        return value.item()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"not JSON-serialisable: {type(value).__name__}")

@@ -9,15 +9,20 @@ Measured: weights + AdamW states + the peak bytes tensors took during one steady
 
 from __future__ import annotations
 
+import os
+import sys
+from typing import Any
+
 import torch
 import torch.nn.functional as F
 
-from _common import describe_machine, machine, parse_args, write_results
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _common import describe_machine, machine, parse_args, row, write_results  # noqa: E402
 
-import sizeup
-import sizeup.zoo as zoo
-from sizeup.estimate import estimate_module
-from sizeup.measure import peak_memory_bytes
+import sizeup  # noqa: E402
+import sizeup.zoo as zoo  # noqa: E402
+from sizeup.estimate import estimate_module  # noqa: E402
+from sizeup.measure import peak_memory_bytes  # noqa: E402
 
 BATCH = 64
 BAR = 0.15
@@ -37,11 +42,10 @@ def measured_train_bytes(model: torch.nn.Module, x: torch.Tensor, y: torch.Tenso
     return weights + states + (peak_memory_bytes(step) or 0)
 
 
-def main() -> None:
-    args = parse_args(__doc__.splitlines()[0], repeats=1, quick_repeats=1)
+def run(quick: bool = False) -> dict[str, Any]:
     print(describe_machine(machine()))
     rows = []
-    for source in (["digits"] if args.quick else ["mnist1d", "digits", "zh-news"]):
+    for source in (["digits"] if quick else ["mnist1d", "digits", "zh-news"]):
         data = sizeup.load_data(sizeup.Task.from_dict({"name": source, "data": {"source": source}}))
         for family in zoo.list_families(data.info.input_kind):
             torch.manual_seed(0)
@@ -55,7 +59,33 @@ def main() -> None:
                   f"  error {100 * err:+6.1f} %  {'within' if abs(err) <= BAR else 'OUTSIDE'} ±15 %")
     inside = sum(abs(r["error"]) <= BAR for r in rows)
     print(f"\n{inside} of {len(rows)} within ±15 %")
-    write_results("estimate_memory-quick" if args.quick else "estimate_memory", {"batch": BATCH, "rows": rows})
+    payload = {"batch": BATCH, "rows": rows}
+    payload["summary"] = summary_rows(payload)
+    return payload
+
+
+def summary_rows(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = payload["rows"]
+    inside = sum(abs(r["error"]) <= BAR for r in rows)
+    return [row(f"estimated vs measured peak training memory (batch {payload['batch']}), zoo families within ±15 %",
+                f"{inside} of {len(rows)}", bar="every family within ±15 %", met=inside == len(rows), issue="#4")]
+
+
+def render(payload: dict[str, Any]) -> str:
+    lines = ["| data | family | predicted MB | measured MB | error | within ±15 % |", "|---|---|---|---|---|---|"]
+    for r in payload["rows"]:
+        lines.append(f"| {r['data']} | {r['family']} | {r['predicted'] / 2**20:.2f} | {r['measured'] / 2**20:.2f} | "
+                     f"{100 * r['error']:+.1f} % | {'yes' if abs(r['error']) <= BAR else '**no**'} |")
+    lines += ["", "See [estimate-accuracy.md](estimate-accuracy.md) for the published measurements, sizeup's "
+                  "estimates, the errors and the efficiency factors."]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    args = parse_args(__doc__.splitlines()[0], repeats=1, quick_repeats=1)
+    started = machine()
+    path = write_results("estimate_memory-quick" if args.quick else "estimate_memory", run(args.quick), started=started)
+    print(f"raw figures: {path}")
 
 
 if __name__ == "__main__":

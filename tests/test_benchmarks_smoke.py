@@ -1,0 +1,58 @@
+"""The benchmark runner executes and regenerates its doc (a smoke check: no figure here is a result).
+
+The full ``benchmarks/run.py --quick`` takes a few minutes on 2 busy cores, more than this suite should spend,
+so the test runs a subset of its cases (latency and estimate_memory, the quickest) into a temporary folder;
+``python benchmarks/run.py --quick`` runs them all. Neither test touches docs/ or benchmarks/results/.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+RUNNER = ROOT / "benchmarks" / "run.py"
+SUBSET = ["latency", "estimate_memory"]
+
+
+def _run(*args: str, timeout: float) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, str(RUNNER), *args], cwd=ROOT, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+@pytest.mark.slow
+def test_quick_run_of_a_subset_writes_each_case_json_and_the_doc(tmp_path):
+    doc = tmp_path / "doc" / "benchmarks.md"
+    proc = _run("--quick", "--only", ",".join(SUBSET), "--results-dir", str(tmp_path / "results"), "--doc", str(doc),
+                timeout=600)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    for name in SUBSET:
+        payload = json.loads((tmp_path / "results" / f"{name}-quick.json").read_text())
+        assert payload["command"].startswith("python benchmarks/run.py")
+        assert payload["machine"]["versions"]["torch"]
+        assert payload["summary"] and all({"figure", "value", "bar", "met"} <= set(r) for r in payload["summary"])
+    text = doc.read_text()
+    assert "quick smoke run" in text and "## Summary" in text
+    assert "sizeup.measure / torch.utils.benchmark.Timer" in text
+    assert "Not run yet" in text  # the cases left out of --only are listed, not invented
+
+
+def test_doc_only_renders_every_existing_result_without_running(tmp_path):
+    doc = tmp_path / "benchmarks.md"
+    proc = _run("--doc-only", "--doc", str(doc), timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    text = doc.read_text()
+    for name in ("train_loop", "time_to_accuracy", "search_bars", "search_efficiency"):
+        if (ROOT / "benchmarks" / "results" / f"{name}.json").is_file():
+            assert f'<a id="{name.replace("_", "-")}"></a>' in text
+            assert f"Not run yet: `python benchmarks/run.py --only {name}`" not in text
+
+
+def test_only_rejects_an_unknown_case_and_names_the_known_ones(tmp_path):
+    proc = _run("--only", "nope", "--results-dir", str(tmp_path), "--doc", str(tmp_path / "d.md"), timeout=60)
+    assert proc.returncode != 0
+    assert "unknown case(s) nope" in proc.stderr and "train_loop" in proc.stderr
