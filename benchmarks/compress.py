@@ -9,7 +9,7 @@
 Torch and ONNX Runtime both run on ONE thread (``torch.set_num_threads(1)``, ``intra_op_num_threads=1``):
 fair, and steadier on a machine shared with other work.
 
-    python benchmarks/compress.py           # the recorded run (about 10 minutes on 2 busy cores)
+    python benchmarks/compress.py           # the recorded run (about 12 minutes on 2 cores)
     python benchmarks/compress.py --quick   # smoke run: short training, not a recorded result
 """
 
@@ -24,12 +24,16 @@ import torch
 from _common import ROOT, describe_machine, machine, parse_args, verdict, write_results
 
 TASK = ROOT / "examples" / "mnist1d.toml"
+# The default peak lr (3e-3 for attention) leaves the base Transformer at ~41 % on MNIST-1D after 120 s;
+# 1e-3 reaches ~50 % (measured 2026-12-01), so the int8 quality cost is measured on a model that learned.
+TRANSFORMER_LR = 1e-3
 
 
-def _train(family: str, preset: str, seconds: float, out: Path, **knobs: Any) -> Path:
+def _train(family: str, preset: str, seconds: float, out: Path, *, knobs: dict[str, Any] | None = None,
+           **settings: Any) -> Path:
     import sizeup
 
-    sizeup.train(TASK, family, preset=preset, knobs=knobs or None, max_seconds=seconds, out=out, force=True)
+    sizeup.train(TASK, family, preset=preset, knobs=knobs, max_seconds=seconds, out=out, force=True, **settings)
     return out
 
 
@@ -55,9 +59,9 @@ def run(quick: bool) -> dict[str, Any]:
     try:
         with tempfile.TemporaryDirectory() as tmp:
             tmp = Path(tmp)
-            lstm = _train("rnn", "base", seconds, tmp / "lstm", cell="lstm")
+            lstm = _train("rnn", "base", seconds, tmp / "lstm", knobs={"cell": "lstm"})
             out["int8_lstm"] = _case(compress(lstm, "int8", latency_budget_s=budget), {"speedup": 1.5, "loss": 1.0, "size": 3.5})
-            tf = _train("transformer", "base", seconds, tmp / "transformer")
+            tf = _train("transformer", "base", seconds, tmp / "transformer", lr=TRANSFORMER_LR)
             out["int8_transformer"] = _case(compress(tf, "int8", latency_budget_s=budget), {"speedup": 1.5, "loss": 1.0, "size": 3.5})
             cnn = _train("cnn", "base", seconds, tmp / "cnn")
             epochs = 1 if quick else 5

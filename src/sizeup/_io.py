@@ -16,6 +16,9 @@ from sizeup.errors import SizeupError
 
 __all__ = ["atomic_path", "write_json", "read_json", "prepare_out_dir", "to_jsonable"]
 
+_UMASK = os.umask(0)
+os.umask(_UMASK)  # read once: os.umask can only be read by setting it
+
 
 @contextlib.contextmanager
 def atomic_path(path: str | Path) -> Iterator[Path]:
@@ -26,6 +29,7 @@ def atomic_path(path: str | Path) -> Iterator[Path]:
     os.close(fd)
     try:
         yield Path(tmp)
+        os.chmod(tmp, 0o666 & ~_UMASK)  # mkstemp makes 0600; a result file gets the mode open() would give it
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

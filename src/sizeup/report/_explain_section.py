@@ -41,8 +41,8 @@ def _signals(payload: dict[str, Any], samples: list[dict[str, Any]]) -> go.Figur
                                                  size=7, showscale=(r == 1 and c == 0),
                                                  colorbar=dict(title="attr.", len=0.3, y=1, yanchor="top"))),
                           row=r, col=1)
-    return layout(fig, "Integrated Gradients: each signal coloured by its attribution (red pushes towards the "
-                       "prediction)", height=170 * len(samples) + 60)
+    return layout(fig, "Integrated Gradients: each signal coloured by its attribution<br>"
+                       "(red pushes towards the prediction)", height=170 * len(samples) + 60)
 
 
 def _tabular(payload: dict[str, Any], samples: list[dict[str, Any]]) -> go.Figure:

@@ -18,9 +18,9 @@ TOP_CURVES = 5
 
 
 def layout(fig: go.Figure, title: str, **kw: Any) -> go.Figure:
-    kw = {"height": 360, **kw}
+    kw = {"height": 360, **kw, "legend": {"font": dict(size=11), **kw.get("legend", {})}}
     fig.update_layout(title=dict(text=title, font=dict(size=14)), template="plotly_white",
-                      margin=dict(l=60, r=20, t=50, b=50), legend=dict(font=dict(size=11)), **kw)
+                      margin=dict(l=60, r=20, t=50, b=50), **kw)
     return fig
 
 
@@ -89,7 +89,8 @@ def learning_curves(run: RunView) -> go.Figure | None:
         return None
     return layout(fig, f"learning curves of the top {len(top)}: validation {run.metric} (solid), train loss (dotted)",
                   xaxis=dict(title="epoch"), yaxis=dict(title=run.quality),
-                  yaxis2=dict(title="train loss", overlaying="y", side="right", showgrid=False))
+                  yaxis2=dict(title="train loss", overlaying="y", side="right", showgrid=False),
+                  legend=dict(orientation="h", yanchor="top", y=-0.25, font=dict(size=10)), height=420)
 
 
 def search_progress(run: RunView) -> go.Figure | None:

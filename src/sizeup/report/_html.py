@@ -102,7 +102,6 @@ def write_report(out_dir: str | Path, *, data: DataBundle | None = None) -> Path
     path = out_dir / REPORT
     with atomic_path(path) as tmp:
         tmp.write_text(html, encoding="utf-8")
-        tmp.chmod(0o644)  # a page to share: readable like any file the user writes
     return path
 
 

@@ -23,7 +23,7 @@ th{background:#f4f4f4}table.sortable th{cursor:pointer}table.sortable th:hover{b
 .grid{display:grid;grid-template-columns:repeat(auto-fill,minmax(520px,1fr));gap:.5rem}.fig{min-height:300px}
 .thumbs{display:flex;flex-wrap:wrap;gap:1rem}.thumbs figure{margin:0;font-size:12px;text-align:center}
 .thumbs img{image-rendering:pixelated;border:1px solid #ccc}.text span{padding:1px 0;white-space:pre-wrap}
-.muted{color:#666;font-size:13px}"""
+.muted{color:#666;font-size:13px}.scroll{overflow-x:auto}"""
 
 SORT_JS = """document.querySelectorAll('table.sortable').forEach(t=>t.querySelectorAll('th').forEach((th,i)=>
 th.addEventListener('click',()=>{const body=t.tBodies[0],up=th.dataset.dir!=='up';th.dataset.dir=up?'up':'down';
@@ -65,7 +65,8 @@ def table(rows: Iterable[dict[str, Any]], columns: list[str], *, sortable: bool 
             cells.append(f'<td{cls} data-v="{key}">{text}</td>')
         body.append(f"<tr>{''.join(cells)}</tr>")
     cls = ' class="sortable"' if sortable else ""
-    return f"<table{cls}><thead><tr>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+    return (f'<div class="scroll"><table{cls}><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody>'
+            "</table></div>")
 
 
 class Page:
