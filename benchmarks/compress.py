@@ -21,7 +21,7 @@ from typing import Any
 
 import torch
 
-from _common import ROOT, describe_machine, machine, parse_args, verdict, write_results
+from _common import ROOT, describe_machine, machine, parse_args, row, verdict, write_results
 
 TASK = ROOT / "examples" / "mnist1d.toml"
 # The default peak lr (3e-3 for attention) leaves the base Transformer at ~41 % on MNIST-1D after 120 s;
@@ -74,7 +74,53 @@ def run(quick: bool) -> dict[str, Any]:
             out["distill_cnn"] = case
     finally:
         torch.set_num_threads(threads)
+    out["summary"] = summary_rows(out)
     return out
+
+
+LABELS = {"int8_lstm": "dynamic int8 of an LSTM (rnn base, cell=lstm)",
+          "int8_transformer": "dynamic int8 of a Transformer encoder (transformer base)",
+          "prune_cnn": "structured pruning of 50 % of a CNN's channels (cnn base), 5-epoch fine-tune",
+          "distill_cnn": "distillation of that CNN into a student with ≤ 1/4 of its parameters"}
+
+
+def _cases(payload: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    results = payload.get("results", payload)
+    return {k: v for k, v in results.items() if k in LABELS and isinstance(v, dict)}
+
+
+def summary_rows(payload: dict[str, Any]) -> list[dict[str, Any]]:
+    rows = []
+    for name, r in _cases(payload).items():
+        if name == "distill_cnn":
+            rows.append(row(f"MNIST-1D, {LABELS[name]}: params fraction, quality kept",
+                            f"{r['params_fraction']:.3f}, {100 * r['quality_kept']:.1f} %",
+                            bar="≤ 0.25, ≥ 97 %", met=r["pass"], issue="#5"))
+            continue
+        b = r["bars"]
+        bar = f"≥ {b['speedup']}×, ≤ {b['loss']:g} point loss" + (f", ≥ {b['size']}× smaller" if "size" in b else "")
+        rows.append(row(f"MNIST-1D, {LABELS[name]}: batch-1 CPU latency speedup, quality change, size",
+                        f"{r['speedup']:.2f}×, {r['quality_change']:+.2f} points, {r['size_ratio']:.2f}× smaller",
+                        bar=bar, met=r["pass"], issue="#5"))
+    return rows
+
+
+def render(payload: dict[str, Any]) -> str:
+    lines = ["Each model is trained for 120 s on MNIST-1D (`sizeup.train`), then `sizeup.compress(run, method)` "
+             "re-measures the original and the compressed model with `sizeup.measure` (batch-1 latency: median of "
+             "≥ 20 calls after warm-up, min–max in brackets), torch and ONNX Runtime each on one thread. For "
+             "quantized models the float ONNX export is measured too, so the speedup splits into what the runtime "
+             "gives and what int8 gives on top.", ""]
+    for name, r in _cases(payload).items():
+        lines += [f"**{LABELS[name]}** (`{r['method']}`): {'met' if r['pass'] else '**not met**'}", "",
+                  "| row | model | runtime | test accuracy | params | size MB | batch-1 latency ms | throughput /s |",
+                  "|---|---|---|---|---|---|---|---|"]
+        for x in r["rows"]:
+            lines.append(f"| {x['name']} | {x['model']} | {x['runtime']} | {100 * x['quality']:.1f} % | {x['params']:,} | "
+                         f"{x['size_mb']:.3f} | {x['latency_ms']:.3f} ({x['latency_min_ms']:.3f}–{x['latency_max_ms']:.3f}) | "
+                         f"{x['throughput']:,.0f} |")
+        lines += ["", *[f"- {v}" for v in r["verdicts"]], ""]
+    return "\n".join(lines) + "\n"
 
 
 def _print(results: dict[str, Any]) -> None:

@@ -53,7 +53,6 @@ CASES = [
     Case("search_efficiency-mnist1d", "search_efficiency",
          "Search efficiency on MNIST-1D: sizeup vs Optuna TPE vs random vs grid", {"source": "mnist1d"}, in_quick=False),
     Case("text", "text", "Text: zh-news, sizeup's recommendation vs TF-IDF + logistic regression"),
-    Case("zh_news", "zh_news", "zh-news"),
     Case("lm", "lm", "Language modelling"),
     Case("latency", "latency", "Latency measurement: sizeup.measure vs torch.utils.benchmark.Timer"),
     Case("estimate_memory", "estimate_memory", "Estimator accuracy: predicted vs measured peak training memory"),
@@ -111,7 +110,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--doc", type=Path, default=None, help=f"the Markdown to regenerate (default {DOC.relative_to(ROOT)}; "
                     "with --quick: benchmarks-quick.md in the results folder)")
     ap.add_argument("--doc-only", action="store_true", help="run nothing; regenerate the doc from the JSONs")
-    ap.add_argument("--text-budget", default=None, help="sizeup's search budget in the text case (default 10m)")
+    ap.add_argument("--text-budget", default=None, help="sizeup's search budget in the text case (default 30m)")
     ap.add_argument("--list", action="store_true", help="list the cases and exit")
     args = ap.parse_args(argv)
     if args.list:

@@ -143,16 +143,20 @@ class PretrainedClassifier(nn.Module):
         mask = x != 0
         lengths = mask.sum(dim=1)
         ids = torch.where(mask, self.id_map[x], torch.zeros_like(x))
-        b = x.shape[0]
-        ids = torch.cat([torch.full((b, 1), self.cls_id), ids, torch.zeros(b, 1, dtype=torch.long)], dim=1)
-        ids[torch.arange(b), lengths + 1] = self.sep_id
-        attn = torch.arange(ids.shape[1]).unsqueeze(0) < (lengths + 2).unsqueeze(1)
-        out = self.encoder(input_ids=ids, attention_mask=attn.long()).last_hidden_state
+        b, dev = x.shape[0], x.device
+        ids = torch.cat([torch.full((b, 1), self.cls_id, device=dev), ids,
+                         torch.zeros(b, 1, dtype=torch.long, device=dev)], dim=1)
+        ids[torch.arange(b, device=dev), lengths + 1] = self.sep_id
+        attn = torch.arange(ids.shape[1], device=dev).unsqueeze(0) < (lengths + 2).unsqueeze(1)
+        # transformers inspects the mask's values (.item()) to pick a kernel, which meta tensors cannot do; for
+        # sizeup.estimate the unmasked encoder has the same shapes, FLOPs and activations but the mask itself
+        mask_arg = None if ids.is_meta else attn.long()
+        out = self.encoder(input_ids=ids, attention_mask=mask_arg).last_hidden_state
         weights = attn.unsqueeze(-1).to(out.dtype)
         return (out * weights).sum(dim=1) / weights.sum(dim=1)
 
     def _frozen_features(self, x: torch.Tensor) -> torch.Tensor:
-        if not self.training:
+        if not self.training or x.is_meta:  # meta tensors (sizeup.estimate) have no bytes to key a cache by
             with torch.no_grad():
                 return self._encode(x)
         keys = [row.cpu().numpy().tobytes() for row in x]
