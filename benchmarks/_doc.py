@@ -152,10 +152,16 @@ def header(found: list[tuple[Any, dict[str, Any]]], quick: bool) -> list[str]:
     else:
         lines += [f"**Not one run yet:** the figures below come from {len(runs)} separate commands (each case's own "
                   "is in its section). `python benchmarks/run.py` reruns them all in one go.", ""]
-    lines += ["| case | command | started | load average at the start (1, 5, 15 min) | took |", "|---|---|---|---|---|"]
+    devices = {p["machine"]["device"].split(" (")[0] for _, p in found}  # the same CPU with another thread count is one machine
+    if len(devices) > 1:
+        lines += [f"**{len(devices)} machines:** the cases ran on different machines of the same size (2 cores); "
+                  "compare figures within a case, not across cases.", ""]
+    lines += ["| case | command | device | started | load average at the start (1, 5, 15 min) | took |",
+              "|---|---|---|---|---|---|"]
     for case, p in found:
         took = f"{p['case_seconds'] / 60:.1f} min" if "case_seconds" in p else "—"
-        lines.append(f"| {case.name} | `{p['command']}` | {p['machine']['date']} | {_load_text(p['machine'])} | {took} |")
+        lines.append(f"| {case.name} | `{p['command']}` | {p['machine']['device']} | {p['machine']['date']} | "
+                     f"{_load_text(p['machine'])} | {took} |")
     return lines + [""]
 
 

@@ -37,6 +37,8 @@ def measured_train_bytes(model: torch.nn.Module, x: torch.Tensor, y: torch.Tenso
         opt.zero_grad(set_to_none=True)
 
     step()  # the optimizer states exist before the measured step, as in every step after the first
+    if hasattr(model, "clear_feature_cache"):  # a frozen encoder's peak is its first pass, before features are cached
+        model.clear_feature_cache()
     weights = sum(p.numel() * p.element_size() for p in model.parameters())
     states = sum(t.numel() * t.element_size() for s in opt.state.values() for t in s.values() if torch.is_tensor(t))
     return weights + states + (peak_memory_bytes(step) or 0)

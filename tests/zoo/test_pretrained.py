@@ -121,3 +121,14 @@ def test_cli_refuses_a_missing_folder_with_exit_code_2_and_no_traceback(zh_csv_t
                 "--out", str(tmp_path / "run"), cwd=tmp_path)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1 and "/no/such/folder" in proc.stderr
+
+
+@pytest.mark.parametrize("preset", ["frozen", "finetune"])
+def test_the_estimator_prices_minilm_on_the_meta_device(preset):
+    from sizeup.estimate import estimate_module
+
+    model = build("pretrained:minilm", _info(), preset=preset)
+    est = estimate_module(model, (_x(),), mode="train")
+    trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
+    assert est.memory.gradients == 4 * trainable  # frozen: the head alone; fine-tuned: everything
+    assert est.memory.activations > 0 and est.flops.forward > 0 and est.flops.backward > 0

@@ -155,6 +155,10 @@ class PretrainedClassifier(nn.Module):
         weights = attn.unsqueeze(-1).to(out.dtype)
         return (out * weights).sum(dim=1) / weights.sum(dim=1)
 
+    def clear_feature_cache(self) -> None:
+        """Forget the cached features of training rows (they are recomputed on the next training pass)."""
+        self._cache.clear()
+
     def _frozen_features(self, x: torch.Tensor) -> torch.Tensor:
         if not self.training or x.is_meta:  # meta tensors (sizeup.estimate) have no bytes to key a cache by
             with torch.no_grad():
