@@ -133,3 +133,23 @@ def test_module_without_example_inputs_is_a_one_line_error() -> None:
 
     with pytest.raises(SizeupError, match="example_inputs"):
         estimate(nn.Linear(2, 2))
+
+
+class _Attention(nn.Module):
+    def __init__(self, dropout: float) -> None:
+        super().__init__()
+        self.proj, self.dropout = nn.Linear(16, 48), dropout
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        q, k, v = self.proj(x).view(x.shape[0], x.shape[1], 3, 2, 8).permute(2, 0, 3, 1, 4)
+        return torch.nn.functional.scaled_dot_product_attention(q, k, v, dropout_p=self.dropout if self.training else 0.0)
+
+
+def test_attention_memory_follows_the_cpu_kernel_and_flops_still_count_it() -> None:
+    from sizeup.estimate._module import profile_module
+
+    x = (torch.randn(4, 128, 16),)
+    flash, math = profile_module(_Attention(0.0), x), profile_module(_Attention(0.1), x)
+    scores = 4 * 2 * 128 * 128 * 4  # b x heads x t x t floats: what the math kernel stores and flash does not
+    assert math.saved_bytes - flash.saved_bytes >= scores
+    assert flash.forward_flops == math.forward_flops > 2 * 2 * 4 * 2 * 128 * 128 * 8  # QKᵀ and AV are counted

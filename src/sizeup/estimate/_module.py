@@ -8,12 +8,15 @@ creates until Python frees it. Nothing is allocated, so a 70B-parameter module i
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import weakref
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, Callable
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 from torch.utils.flop_counter import FlopCounterMode
 
@@ -93,28 +96,14 @@ def profile_module(module: nn.Module, inputs: tuple[Any, ...], *, dtype: str | N
     was_training = meta.training
     meta.train(train)
     try:
+        fwd_counter, bwd_counter = FlopCounterMode(display=False), FlopCounterMode(display=False)
         with countable_attention():  # fused attention kernels hide their matmuls from the counter
-            live = _LiveBytes(preexisting)
-            loss = None
-            with FlopCounterMode(display=False) as fwd_counter, live:
-                if train:
-                    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
-                        out = meta(*meta_in)
-                        out_t = _first_tensor(out)
-                    loss = loss_fn(out) if loss_fn is not None else _classifier_loss(out_t)
-                else:
-                    with torch.no_grad():
-                        out = meta(*meta_in)
-                        out_t = _first_tensor(out)
-            output_bytes = out_t.numel() * out_t.element_size()
-            del out, out_t  # as in a training step, the logits live only as long as autograd keeps them
-            bwd = 0
-            if train:
-                if not loss.requires_grad:
-                    raise SizeupError("the module's output does not depend on any trainable parameter; nothing to train")
-                with FlopCounterMode(display=False) as bwd_counter, live:
-                    loss.backward()
-                bwd = int(bwd_counter.get_total_flops())
+            _step(meta, meta_in, train=train, loss_fn=loss_fn, forward=fwd_counter, backward=bwd_counter)
+        for p in meta.parameters():
+            p.grad = None  # the memory pass must see the parameter gradients being created
+        live = _LiveBytes(preexisting)
+        with attention_as_on_cpu():  # memory follows the kernel the CPU would really run
+            output_bytes = _step(meta, meta_in, train=train, loss_fn=loss_fn, forward=live, backward=live, pack=pack)
     except SizeupError:
         raise
     except (RuntimeError, TypeError, NotImplementedError) as exc:
@@ -122,6 +111,9 @@ def profile_module(module: nn.Module, inputs: tuple[Any, ...], *, dtype: str | N
                           "check example_inputs match what forward expects") from None
     finally:
         meta.train(was_training)
+        for p in meta.parameters():
+            p.grad = None
+    bwd = int(bwd_counter.get_total_flops()) if train else 0
     plist = list(params.values())
     buffers = {_storage_key(b): b.untyped_storage().nbytes() for b in meta.buffers()}
     return ModuleProfile(
@@ -134,6 +126,55 @@ def profile_module(module: nn.Module, inputs: tuple[Any, ...], *, dtype: str | N
         saved_bytes=sum(saved.values()), output_bytes=output_bytes,
         peak_live_bytes=live.peak, batch=int(meta_in[0].shape[0]) if meta_in[0].dim() else 1,
     )
+
+
+def _step(meta: nn.Module, meta_in: tuple[Any, ...], *, train: bool, loss_fn: Callable[[Any], torch.Tensor] | None,
+          forward: Any, backward: Any, pack: Callable[[torch.Tensor], torch.Tensor] | None = None) -> int:
+    """One forward (for training: the loss and a backward too) with ``forward`` / ``backward`` entered around
+    each; returns the output's bytes. ``pack`` sees every tensor autograd saves."""
+    with forward:
+        if train:
+            hooks = (torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t) if pack is not None
+                     else contextlib.nullcontext())
+            with hooks:
+                out = meta(*meta_in)
+                out_t = _first_tensor(out)
+            loss = loss_fn(out) if loss_fn is not None else _classifier_loss(out_t)
+        else:
+            with torch.no_grad():
+                out = meta(*meta_in)
+                out_t = _first_tensor(out)
+    output_bytes = out_t.numel() * out_t.element_size()
+    del out, out_t  # as in a training step, the logits live only as long as autograd keeps them
+    if train:
+        if not loss.requires_grad:
+            raise SizeupError("the module's output does not depend on any trainable parameter; nothing to train")
+        with backward:
+            loss.backward()
+    return output_bytes
+
+
+@contextlib.contextmanager
+def attention_as_on_cpu() -> Iterator[None]:
+    """Route ``scaled_dot_product_attention`` on meta tensors the way the CPU does: without dropout it takes the
+    flash kernel, which keeps no b × heads × t × t score matrix; the meta device would always take the math one."""
+    original = F.scaled_dot_product_attention
+
+    def routed(query, key, value, attn_mask=None, dropout_p=0.0, is_causal=False, scale=None, **kw):  # noqa: ANN001
+        same_heads = key.shape[:-2] == query.shape[:-2] and value.shape[:-2] == query.shape[:-2]
+        if query.is_meta and dropout_p == 0.0 and same_heads and not kw.get("enable_gqa") and query.dim() == 4:
+            if attn_mask is not None and attn_mask.dtype == torch.bool:  # what the CPU path does to a boolean mask
+                attn_mask = torch.zeros(attn_mask.shape, dtype=query.dtype, device=query.device).masked_fill(
+                    attn_mask.logical_not(), float("-inf"))
+            return torch.ops.aten._scaled_dot_product_flash_attention_for_cpu(
+                query, key, value, 0.0, is_causal, attn_mask=attn_mask, scale=scale)[0]
+        return original(query, key, value, attn_mask=attn_mask, dropout_p=dropout_p, is_causal=is_causal, scale=scale, **kw)
+
+    F.scaled_dot_product_attention = routed
+    try:
+        yield
+    finally:
+        F.scaled_dot_product_attention = original
 
 
 def _classifier_loss(out: torch.Tensor) -> torch.Tensor:
