@@ -51,9 +51,15 @@ def search(
                    "pareto": result.pareto["trial"].tolist()})
         return
     stdout.print(_leaderboard(result, top))
-    stdout.print(Panel("\n".join(f"- {r}" for r in rec.reasons), title=rec.headline,
-                       border_style="green" if rec.feasible else "red", title_align="left"))
+    print_recommendation(stdout, rec)
     stderr.print(f"run folder: [bold]{result.out_dir}[/] (leaderboard.csv, best/, report.html, study.db)")
+
+
+def print_recommendation(console, rec) -> None:
+    """The recommendation's headline and reasons in a panel; long reasons wrap inside it."""
+    panel = Panel("\n".join(f"- {r}" for r in rec.reasons), title=rec.headline,
+                  border_style="green" if rec.feasible else "red", title_align="left")
+    console.print(panel, soft_wrap=False)  # the console soft-wraps by default, which crops a panel's lines
 
 
 def _leaderboard(result, top: int) -> Table:
