@@ -11,9 +11,11 @@ attributes, and the Pareto front is computed over completed trials afterwards.
 from __future__ import annotations
 
 import warnings
+import zlib
 
 import optuna
 from optuna.samplers import TPESampler
+from optuna.distributions import BaseDistribution
 from optuna.trial import FrozenTrial
 
 __all__ = ["TrialSeededTPE", "make_pruner"]
@@ -31,12 +33,21 @@ class TrialSeededTPE(TPESampler):
             super().__init__(seed=seed, multivariate=True, group=True, n_startup_trials=n_startup_trials)
         self._base_seed = seed
 
+    def _reseed(self, seed: int) -> None:
+        # _rng / _random_sampler are TPESampler's own random states (Optuna 4-5)
+        self._rng.rng.seed(seed)
+        self._random_sampler._rng.rng.seed(seed)
+
     def before_trial(self, study: optuna.Study, trial: FrozenTrial) -> None:
-        # _rng / _random_sampler are TPESampler's own random states (Optuna 4-5); reseeding them per
-        # trial number is what makes resuming exact.
-        self._rng.rng.seed(self._base_seed + trial.number)
-        self._random_sampler._rng.rng.seed(self._base_seed + trial.number)
+        self._reseed(self._base_seed + trial.number)  # the relative (grouped) sample depends on the number only
         super().before_trial(study, trial)
+
+    def sample_independent(self, study: optuna.Study, trial: FrozenTrial, param_name: str,
+                           param_distribution: BaseDistribution) -> object:
+        # Seeded by the parameter as well: a trial killed after drawing some of its parameters is re-queued
+        # with them fixed, and its other draws must not shift along the random stream.
+        self._reseed(zlib.crc32(f"{self._base_seed}:{trial.number}:{param_name}".encode()))
+        return super().sample_independent(study, trial, param_name, param_distribution)
 
 
 def make_pruner(max_epochs: int) -> optuna.pruners.BasePruner:
