@@ -22,7 +22,7 @@ __all__ = ["TrialSeededTPE", "make_pruner"]
 
 
 class TrialSeededTPE(TPESampler):
-    """TPE whose randomness depends only on (seed, trial number).
+    """TPE whose randomness depends only on (seed, trial number, parameter).
 
     A search that was killed and resumed then samples exactly what the uninterrupted one would have.
     """
