@@ -14,7 +14,7 @@ from sizeup._io import atomic_path, read_json, write_json
 from sizeup.data.bundle import DataInfo
 from sizeup.errors import SizeupError
 
-__all__ = ["save_model", "load_model", "WEIGHTS", "CONFIG"]
+__all__ = ["save_model", "load_model", "model_folder", "WEIGHTS", "CONFIG"]
 
 WEIGHTS, CONFIG = "model.safetensors", "config.json"
 
@@ -29,6 +29,18 @@ def save_model(model: nn.Module, info: DataInfo, folder: str | Path, *, extra: d
         _save_weights(model, str(tmp))
     write_json(folder / CONFIG, {"sizeup_version": __version__, **spec.to_dict(), "data": info.to_dict(), **(extra or {})})
     return folder
+
+
+def model_folder(path: str | Path) -> Path:
+    """The saved model a path names: a run folder's ``best/`` (a search's recommendation), or the folder itself."""
+    path = Path(path)
+    if not path.exists():
+        raise SizeupError(f"{str(path)!r} not found; give a search or train run folder, or a saved model folder")
+    for folder in (path / "best", path):
+        if (folder / CONFIG).is_file():
+            return folder
+    raise SizeupError(f"{str(path)!r} holds no model (no {CONFIG} and no best/{CONFIG}); give a search or train "
+                      "run folder (e.g. runs/<task name> or runs/<task name>/train-cnn), or a saved model folder")
 
 
 def load_model(folder: str | Path) -> nn.Module:

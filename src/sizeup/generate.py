@@ -48,7 +48,7 @@ class Generation:
 
 def load_generator(source: str | Path | nn.Module | Any) -> nn.Module:
     """A model to generate with: a loaded model, a ``TrainResult``, a saved model folder, or a run folder with ``best/``."""
-    from sizeup.checkpoint import CONFIG, load_model
+    from sizeup.checkpoint import load_model, model_folder
 
     if isinstance(source, nn.Module):
         model = source
@@ -56,14 +56,7 @@ def load_generator(source: str | Path | nn.Module | Any) -> nn.Module:
         model = source.model
         model.info = source.info
     else:
-        path = Path(source)
-        if not path.exists():
-            raise SizeupError(f"{str(path)!r} not found; give a search or train run folder, or a saved model folder")
-        folder = path / "best" if (path / "best" / CONFIG).is_file() else path
-        if not (folder / CONFIG).is_file():
-            raise SizeupError(f"{str(path)!r} holds no model (no {CONFIG} and no best/{CONFIG}); "
-                              "give a search or train run folder, or a saved model folder")
-        model = load_model(folder)
+        model = load_model(model_folder(source))
     info = getattr(model, "info", None)
     if info is None or info.task not in ("language-modeling", "seq2seq"):
         what = f"a {info.task} model" if info is not None else "a model without data info (load it with sizeup.load)"

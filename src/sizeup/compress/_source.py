@@ -10,7 +10,7 @@ from pathlib import Path
 from torch import nn
 
 from sizeup._io import read_json
-from sizeup.checkpoint import CONFIG, load_model
+from sizeup.checkpoint import CONFIG, load_model, model_folder
 from sizeup.data.bundle import DataBundle
 from sizeup.errors import SizeupError
 from sizeup.task import Task
@@ -24,15 +24,6 @@ class Source:
     model: nn.Module
     task: Task
     data: DataBundle
-
-
-def _model_dir(path: Path) -> Path:
-    if (path / "best" / CONFIG).is_file():
-        return path / "best"
-    if (path / CONFIG).is_file():
-        return path
-    raise SizeupError(f"{str(path)!r} is neither a search run (with best/{CONFIG}) nor a saved model folder "
-                      f"(with {CONFIG}); pass e.g. runs/<task name> or runs/<task name>/train-cnn")
 
 
 def _task_from_study(model_dir: Path) -> Task | None:
@@ -67,7 +58,7 @@ def open_source(run_or_model: str | Path, task: Task | str | Path | None = None)
     """Load the model and its task's data, and check that they fit each other."""
     from sizeup.data import load_data
 
-    model_dir = _model_dir(Path(run_or_model))
+    model_dir = model_folder(run_or_model)
     model = load_model(model_dir)
     task = _task(model_dir, task)
     data = load_data(task)
