@@ -56,15 +56,16 @@ def _leaderboard(run: RunView) -> str:
 
 
 def _winner(run: RunView, page: Page) -> None:
-    from sizeup.report._winner import TRAIN_BATCH, scale_up, winner_figures
+    from sizeup.report._winner import TRAIN_BATCH, estimates, scale_up, winner_figures
 
     if run.winner is None:
         return
     page.add(f"<h2>The winner's costs</h2><p>{esc(run.winner['family'])} with "
              f"{esc(', '.join(f'{k}={v}' for k, v in run.winner['config'].items()))}. Memory and time are estimates "
              f"(<code>sizeup.estimate</code> on the meta device, roofline on this CPU); FLOPs are counted by PyTorch.</p>")
-    page.figures(winner_figures(run.winner))
-    rows = scale_up(run.winner)
+    est = estimates(run.winner)
+    page.figures(winner_figures(run.winner, est))
+    rows = scale_up(run.winner, est)
     if rows:
         page.add(f"<h3>Scaled up: the same model 4× and 16× wider</h3><p class=\"muted\">Training memory for batch "
                  f"{TRAIN_BATCH} with AdamW; each row is a separate estimate.</p>" + table(rows, list(rows[0])))

@@ -15,7 +15,7 @@ from torch.utils.flop_counter import FlopCounterMode
 
 from sizeup.report._figures import layout
 
-__all__ = ["winner_figures", "scale_up", "WIDER"]
+__all__ = ["estimates", "winner_figures", "scale_up", "WIDER"]
 
 WIDER = (1, 4, 16)
 TRAIN_BATCH = 64
@@ -31,7 +31,8 @@ def _build(winner: dict[str, Any], device: str, **override: Any) -> tuple[torch.
         return build(winner["family"], info, config=config), info
 
 
-def _estimates(winner: dict[str, Any], **override: Any) -> dict[str, Any]:
+def estimates(winner: dict[str, Any], **override: Any) -> dict[str, Any]:
+    """The winner's (or a resized copy's) inference estimate at batch 1 and training estimate at batch 64."""
     from sizeup.estimate import estimate_module
     from sizeup.estimate._zoo import meta_inputs
 
@@ -54,9 +55,9 @@ def _flops_by_module(winner: dict[str, Any]) -> dict[str, float]:
             if k.startswith(prefix) and k.count(".") == 1}
 
 
-def winner_figures(winner: dict[str, Any]) -> list[go.Figure]:
-    """Memory by component (inference, batch 1; training, batch 64 with AdamW) and forward FLOPs by module."""
-    est = _estimates(winner)
+def winner_figures(winner: dict[str, Any], est: dict[str, Any]) -> list[go.Figure]:
+    """Memory by component (inference, batch 1; training, batch 64 with AdamW) from :func:`estimates`, and
+    forward FLOPs by module."""
     parts = [k for k in dataclasses.asdict(est["train"].memory) if k != "total"]
     mem = go.Figure([go.Bar(name=part, x=["inference (batch 1)", f"training (batch {TRAIN_BATCH}, AdamW)"],
                             y=[getattr(est[m].memory, part) / 2**20 for m in ("infer", "train")]) for part in parts])
@@ -68,15 +69,16 @@ def winner_figures(winner: dict[str, Any]) -> list[go.Figure]:
     return figs
 
 
-def scale_up(winner: dict[str, Any]) -> list[dict[str, Any]]:
-    """The winner at 1x, 4x and 16x its width: params, FLOPs, memory and roofline time on this CPU."""
+def scale_up(winner: dict[str, Any], est: dict[str, Any]) -> list[dict[str, Any]]:
+    """The winner at 1x (``est``, from :func:`estimates`), 4x and 16x its width: params, FLOPs, memory and
+    roofline time on this CPU."""
     width = winner["config"].get("width")
     if not isinstance(width, int):
         return []
     rows = []
     for k in WIDER:
-        est = _estimates(winner, width=width * k)
-        infer, train = est["infer"], est["train"]
+        sized = est if k == 1 else estimates(winner, width=width * k)
+        infer, train = sized["infer"], sized["train"]
         rows.append({"width": f"{k}x ({width * k})", "params": train.params, "forward FLOPs/sample": infer.flops.forward,
                      "inference memory (MiB)": infer.memory.total / 2**20,
                      f"training memory, batch {TRAIN_BATCH} (MiB)": train.memory.total / 2**20,
