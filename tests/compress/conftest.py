@@ -8,11 +8,7 @@ import pytest
 
 import sizeup
 
-
-def write_task(folder: Path, *, extra: str = "") -> Path:
-    path = folder / "digits.toml"
-    path.write_text(f'name = "digits"\n[data]\nsource = "digits"\n[search]\nmetric = "accuracy"\n{extra}\n', encoding="utf-8")
-    return path
+from compress_helpers import write_task
 
 
 @pytest.fixture(scope="module")

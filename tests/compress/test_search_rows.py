@@ -7,7 +7,7 @@ import pandas as pd
 import sizeup
 from sizeup.compress import load_compressed
 
-from conftest import write_task
+from compress_helpers import write_task
 
 
 def test_search_adds_compressed_variants_as_leaderboard_rows(tmp_path, one_thread):
