@@ -4,6 +4,8 @@
     python benchmarks/run.py --quick              # smoke run (< 5 minutes): *-quick.json and a scratch doc
     python benchmarks/run.py --only latency,text  # rerun some cases; the doc still shows every case
     python benchmarks/run.py --doc-only           # regenerate the doc from the results already there
+    python benchmarks/run.py --results-dir benchmarks/results/rerun   # a second run, kept apart
+    python benchmarks/run.py --doc-only --compare benchmarks/results/rerun   # does it reproduce every ratio (±20 %)?
     python benchmarks/run.py --list               # the cases, and which are available here
 
 Each case is a module in benchmarks/ with ``run(quick) -> dict`` (see ``_common``'s docstring for the
@@ -48,10 +50,8 @@ CASES = [
     Case("train_loop", "train_loop", "Training-loop throughput: sizeup vs a plain PyTorch loop vs Keras 3"),
     Case("time_to_accuracy", "time_to_accuracy", "Time to accuracy with sizeup's defaults"),
     Case("search_bars", "search_bars", "The search bars: MNIST-1D in 5 minutes, digits in 2"),
-    Case("search_efficiency", "search_efficiency", "Search efficiency on digits: sizeup vs Optuna TPE vs random vs grid",
-         {"source": "digits"}),
-    Case("search_efficiency-mnist1d", "search_efficiency",
-         "Search efficiency on MNIST-1D: sizeup vs Optuna TPE vs random vs grid", {"source": "mnist1d"}, in_quick=False),
+    Case("search_efficiency", "search_efficiency",
+         "Search efficiency on MNIST-1D: sizeup vs Optuna TPE vs random search vs an exhaustive grid"),
     Case("text", "text", "Text: zh-news, sizeup's recommendation vs TF-IDF + logistic regression"),
     Case("lm", "lm", "Language modelling"),
     Case("latency", "latency", "Latency measurement: sizeup.measure vs torch.utils.benchmark.Timer"),
@@ -101,6 +101,30 @@ def run_case(case: Case, quick: bool, results_dir: Path, run_id: str, options: d
     return True
 
 
+def _shown(path: Path) -> str:
+    """A path as the doc shows it: relative to the repository when inside it."""
+    full = path.resolve()
+    return os.path.relpath(full, ROOT) if full.is_relative_to(ROOT) else str(path)
+
+
+def compare_runs(cases: list[Case], results_dir: Path, other: Path) -> None:
+    """Every summary ratio here against ``other``'s; the report goes to ``results_dir/reproduction.json``."""
+    import json
+
+    from _compare import compare, print_report
+    from _doc import load, summary_of
+
+    if not other.is_dir():
+        raise SystemExit(f"--compare: {other} is not a folder of results; run "
+                         f"`python benchmarks/run.py --results-dir {other}` first")
+    rep = compare(cases, results_dir, other, load=load, summary_of=summary_of)
+    rep["first"], rep["second"] = _shown(results_dir), _shown(other)
+    print_report(rep)
+    path = results_dir / "reproduction.json"
+    path.write_text(json.dumps(rep, indent=2) + "\n", encoding="utf-8")
+    print(f"reproduction: {path}")
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="smoke run (< 5 min): fewer repeats, tiny budgets; "
@@ -111,6 +135,9 @@ def main(argv: list[str] | None = None) -> int:
                     "with --quick: benchmarks-quick.md in the results folder)")
     ap.add_argument("--doc-only", action="store_true", help="run nothing; regenerate the doc from the JSONs")
     ap.add_argument("--text-budget", default=None, help="sizeup's search budget in the text case (default 30m)")
+    ap.add_argument("--compare", type=Path, metavar="DIR", default=None,
+                    help="compare every summary ratio with a second run's results in DIR (bar: within ±20 %%); "
+                    "writes reproduction.json into the results folder and a section into the doc")
     ap.add_argument("--list", action="store_true", help="list the cases and exit")
     args = ap.parse_args(argv)
     if args.list:
@@ -131,6 +158,8 @@ def main(argv: list[str] | None = None) -> int:
                 failed.append(case.name)
         print(f"\nsuite: {time.perf_counter() - t0:.0f} s" + (f"; FAILED: {', '.join(failed)}" if failed else ""))
     cases = [c for c in CASES if available(c) or (args.results_dir / f"{result_name(c, args.quick)}.json").is_file()]
+    if args.compare is not None:
+        compare_runs(cases, args.results_dir, args.compare)
     write_doc(cases, quick=args.quick, results_dir=args.results_dir, doc=doc)
     print(f"doc: {doc}")
     return 1 if failed else 0
