@@ -38,10 +38,12 @@ VERSIONED = ("sizeup", "torch", "optuna", "keras", "scikit-learn", "numpy", "onn
 
 
 def row(figure: str, value: str, *, bar: str | None = None, met: bool | None = None,
-        issue: str | None = None) -> dict[str, Any]:
+        issue: str | None = None, ratio: float | None = None) -> dict[str, Any]:
     """One line of the doc's summary table: what was measured, its value, the bar it is held to (if any),
-    and whether the bar is met (``None``: information, no bar). ``issue`` names the issue the bar comes from."""
-    return {"figure": figure, "value": value, "bar": bar, "met": met, "issue": issue}
+    and whether the bar is met (``None``: information, no bar). ``issue`` names the issue the bar comes from.
+    ``ratio``: the row's headline ratio as a number, the figure a rerun must reproduce within ±20 %
+    (``benchmarks/run.py --compare``)."""
+    return {"figure": figure, "value": value, "bar": bar, "met": met, "issue": issue, "ratio": ratio}
 
 
 def parse_args(description: str, *, repeats: int = 5, quick_repeats: int = 2,

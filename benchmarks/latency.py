@@ -58,7 +58,7 @@ def summary_rows(payload: dict[str, Any]) -> list[dict[str, Any]]:
         ratio = r["ratio_of_medians"]
         out.append(row(f"latency, {name}: sizeup.measure / torch.utils.benchmark.Timer (batch 1)",
                        f"{ratio:.3f} ({spread(r['sizeup_ms'])['median']:.3f} vs {spread(r['timer_ms'])['median']:.3f} ms)",
-                       bar=f"within ±{AGREE:.0%}", met=abs(ratio - 1) <= AGREE, issue="#7"))
+                       bar=f"within ±{AGREE:.0%}", met=abs(ratio - 1) <= AGREE, issue="#7", ratio=ratio))
         out.append(row(f"latency, {name}: sizeup's run-to-run spread, (max − min) / median of {len(r['sizeup_ms'])}",
                        f"{100 * r['sizeup_spread']:.1f} % (Timer: {100 * r['timer_spread']:.1f} %)"))
     return out

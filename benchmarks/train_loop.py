@@ -285,7 +285,8 @@ def summary_rows(payload: dict[str, Any]) -> list[dict[str, Any]]:
             out.append(row(f"{name}: sizeup's loop / {label}, steps/s (ratio of medians)",
                            f"{r['of_medians']:.2f}× (per round {fmt(r['paired'], 2)})",
                            bar=f"≥ {r['bar']:.1f}×" + ("" if name == "cnn" else " (information)"),
-                           met=r["pass"] if name == "cnn" else None, issue="#2" if name == "cnn" else None))
+                           met=r["pass"] if name == "cnn" else None, issue="#2" if name == "cnn" else None,
+                           ratio=r["of_medians"]))
     return out
 
 

@@ -56,3 +56,36 @@ def test_only_rejects_an_unknown_case_and_names_the_known_ones(tmp_path):
     proc = _run("--only", "nope", "--results-dir", str(tmp_path), "--doc", str(tmp_path / "d.md"), timeout=60)
     assert proc.returncode != 0
     assert "unknown case(s) nope" in proc.stderr and "train_loop" in proc.stderr
+
+
+def _latency_results(folder: Path, scale: float) -> None:
+    """A copy of the recorded latency case with sizeup's timings scaled by ``scale`` (its ratios move with it)."""
+    payload = json.loads((ROOT / "benchmarks" / "results" / "latency.json").read_text())
+    for model in payload["models"].values():
+        model["sizeup_ms"] = [v * scale for v in model["sizeup_ms"]]
+        model["ratio_of_medians"] *= scale
+    folder.mkdir(parents=True)
+    (folder / "latency.json").write_text(json.dumps(payload))
+
+
+@pytest.mark.parametrize(("scale", "within"), [(1.1, True), (1.3, False)])
+def test_compare_checks_every_ratio_of_a_second_run_within_20_percent(tmp_path, scale, within):
+    _latency_results(tmp_path / "first", 1.0)
+    _latency_results(tmp_path / "second", scale)
+    doc = tmp_path / "benchmarks.md"
+    proc = _run("--doc-only", "--results-dir", str(tmp_path / "first"), "--compare", str(tmp_path / "second"),
+                "--doc", str(doc), timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    rep = json.loads((tmp_path / "first" / "reproduction.json").read_text())
+    latency = [r for r in rep["rows"] if r["case"] == "latency"]
+    assert len(latency) == 3 and all(abs(r["change"] - (scale - 1)) < 1e-9 for r in latency)
+    assert rep["all_within"] is within and "train_loop" in rep["missing"]
+    text = doc.read_text()
+    assert "## Reproduction: a second run" in text
+    assert f"**3 of 3 ratios within ±20 %** (met)" in text if within else "**0 of 3 ratios within ±20 %**" in text
+
+
+def test_compare_names_a_missing_folder_and_the_command_that_fills_it(tmp_path):
+    proc = _run("--doc-only", "--compare", str(tmp_path / "nope"), "--doc", str(tmp_path / "d.md"), timeout=120)
+    assert proc.returncode != 0
+    assert "is not a folder of results" in proc.stderr and "--results-dir" in proc.stderr
