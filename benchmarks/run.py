@@ -41,18 +41,20 @@ class Case:
     name: str  # also the result file's name
     module: str  # benchmarks/<module>.py
     title: str
-    options: dict[str, Any] = field(default_factory=dict)  # passed to run()
+    full_options: dict[str, Any] = field(default_factory=dict)  # passed to run() in a full (not --quick) run
     in_quick: bool = True  # part of the --quick smoke run
 
 
 # Adding a case is one line here. A module that is not there yet (another issue's) is skipped.
+# The options keep the full run under 60 minutes on 2 cores: one seed per search bar (each script's own default is
+# 3: `python benchmarks/search_bars.py`) and a 5-minute text search (`python benchmarks/text.py` searches 30).
 CASES = [
     Case("train_loop", "train_loop", "Training-loop throughput: sizeup vs a plain PyTorch loop vs Keras 3"),
     Case("time_to_accuracy", "time_to_accuracy", "Time to accuracy with sizeup's defaults"),
-    Case("search_bars", "search_bars", "The search bars: MNIST-1D in 5 minutes, digits in 2"),
+    Case("search_bars", "search_bars", "The search bars: MNIST-1D in 5 minutes, digits in 2", {"repeats": 1}),
     Case("search_efficiency", "search_efficiency",
          "Search efficiency on MNIST-1D: sizeup vs Optuna TPE vs random search vs an exhaustive grid"),
-    Case("text", "text", "Text: zh-news, sizeup's recommendation vs TF-IDF + logistic regression"),
+    Case("text", "text", "Text: zh-news, sizeup's recommendation vs TF-IDF + logistic regression", {"budget": "5m"}),
     Case("lm", "lm", "Language modelling"),
     Case("latency", "latency", "Latency measurement: sizeup.measure vs torch.utils.benchmark.Timer"),
     Case("estimate_memory", "estimate_memory", "Estimator accuracy: predicted vs measured peak training memory"),
@@ -89,7 +91,7 @@ def run_case(case: Case, quick: bool, results_dir: Path, run_id: str, options: d
     t0 = time.perf_counter()
     try:
         module = importlib.import_module(case.module)
-        payload = module.run(quick=quick, **{**case.options, **options})
+        payload = module.run(quick=quick, **{**({} if quick else case.full_options), **options})
     except Exception:  # noqa: BLE001 - one failing case must not lose the others
         traceback.print_exc()
         print(f"===== {case.name} FAILED after {time.perf_counter() - t0:.0f} s; its previous results are kept",
@@ -134,7 +136,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--doc", type=Path, default=None, help=f"the Markdown to regenerate (default {DOC.relative_to(ROOT)}; "
                     "with --quick: benchmarks-quick.md in the results folder)")
     ap.add_argument("--doc-only", action="store_true", help="run nothing; regenerate the doc from the JSONs")
-    ap.add_argument("--text-budget", default=None, help="sizeup's search budget in the text case (default 30m)")
+    ap.add_argument("--text-budget", default=None, help="sizeup's search budget in the text case (default here 5m; benchmarks/text.py alone: 30m)")
     ap.add_argument("--compare", type=Path, metavar="DIR", default=None,
                     help="compare every summary ratio with a second run's results in DIR (bar: within ±20 %%); "
                     "writes reproduction.json into the results folder and a section into the doc")

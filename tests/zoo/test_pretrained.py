@@ -67,6 +67,26 @@ def test_frozen_mode_trains_only_the_head_and_caches_training_features():
     torch.testing.assert_close(model(_x()), first, rtol=0, atol=1e-5)  # same features, computed afresh
 
 
+def test_evaluate_caches_frozen_features_once_and_measure_times_the_encoder():
+    from sizeup.data.bundle import Split
+    from sizeup.measure import measure
+    from sizeup.training.evaluate import evaluate
+    from sizeup.training.objectives import Objective
+
+    torch.manual_seed(0)
+    model = build("pretrained:minilm", _info(), mode="frozen", dropout=0.0)
+    calls = []
+    model.encoder.register_forward_hook(lambda *_: calls.append(1))
+    split = Split(_x(), torch.tensor([0, 1]))
+    objective = Objective("classification")
+    first = evaluate(model, split, objective, n_classes=2)
+    again = evaluate(model, split, objective, n_classes=2)
+    assert len(calls) == 1 and first == again  # the second evaluation reused the features
+    assert not model._cache_eval  # the context is left on the way out
+    measure(model, (_x()[:1],), throughput_batch=2, latency_budget_s=0.05)
+    assert len(calls) > 2  # measuring runs the encoder on every call, cached row or not
+
+
 def test_fine_tuned_model_round_trips_through_a_checkpoint(tmp_path):
     torch.manual_seed(0)
     model = build("pretrained:minilm", _info(), preset="finetune-extended").eval()

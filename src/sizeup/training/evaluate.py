@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import torch
 from torch import nn
 
@@ -25,18 +27,24 @@ def predict(model: nn.Module, x: torch.Tensor, *, batch_size: int = 1024) -> tor
 
 @torch.no_grad()
 def evaluate(model: nn.Module, split: Split, objective: Objective, *, n_classes: int, batch_size: int = 1024) -> dict[str, float]:
-    """Every metric of the task on ``split`` (the loss is the unsmoothed, unweighted one)."""
+    """Every metric of the task on ``split`` (the loss is the unsmoothed, unweighted one).
+
+    A model with an ``evaluation_cache()`` context (a frozen pretrained encoder) runs inside it, so it can reuse
+    the features of rows it has seen; ``sizeup.measure`` never enters it.
+    """
     was_training = model.training
     model.eval()
     preds, total, count = [], 0.0, 0
+    cache = getattr(model, "evaluation_cache", None)
     try:
-        for i in range(0, len(split), batch_size):
-            x, y = split.x[i : i + batch_size], split.y[i : i + batch_size]
-            loss, out = objective(model, x, y, train=False)
-            weight = (y[:, 1:] != 0).sum().item() if objective.task == "seq2seq" else len(x)
-            total += loss.item() * weight
-            count += weight
-            preds.append(out if objective.task == "regression" else out.argmax(-1))
+        with cache() if cache is not None else contextlib.nullcontext():
+            for i in range(0, len(split), batch_size):
+                x, y = split.x[i : i + batch_size], split.y[i : i + batch_size]
+                loss, out = objective(model, x, y, train=False)
+                weight = (y[:, 1:] != 0).sum().item() if objective.task == "seq2seq" else len(x)
+                total += loss.item() * weight
+                count += weight
+                preds.append(out if objective.task == "regression" else out.argmax(-1))
     finally:
         model.train(was_training)
     return compute_metrics(objective.task, torch.cat(preds), split.y, total / max(count, 1), n_classes)

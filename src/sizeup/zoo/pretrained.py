@@ -16,11 +16,13 @@ the checkpoint maps to ``[UNK]`` its own new embedding row (as ``tokenizer.add_t
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import importlib.util
 from dataclasses import dataclass
 from pathlib import Path
+from collections.abc import Iterator
 from typing import Any
 
 import torch
@@ -132,6 +134,7 @@ class PretrainedClassifier(nn.Module):
         self.drop = nn.Dropout(cfg.dropout)
         self.head = nn.Linear(hidden, info.n_outputs)
         self._cache: dict[bytes, torch.Tensor] = {}
+        self._cache_eval = False
 
     def train(self, mode: bool = True) -> PretrainedClassifier:
         super().train(mode)
@@ -155,12 +158,23 @@ class PretrainedClassifier(nn.Module):
         weights = attn.unsqueeze(-1).to(out.dtype)
         return (out * weights).sum(dim=1) / weights.sum(dim=1)
 
+    @contextlib.contextmanager
+    def evaluation_cache(self) -> Iterator[None]:
+        """Cache the frozen features of evaluated rows too while inside (``evaluate`` enters this, so a split's
+        features are computed once per run, not once per epoch). Outside it, an eval-mode call always runs the
+        encoder, so ``sizeup.measure`` times the whole model, never a cache hit."""
+        before, self._cache_eval = self._cache_eval, True
+        try:
+            yield
+        finally:
+            self._cache_eval = before
+
     def clear_feature_cache(self) -> None:
-        """Forget the cached features of training rows (they are recomputed on the next training pass)."""
+        """Forget the cached features (they are recomputed on the next pass that caches)."""
         self._cache.clear()
 
     def _frozen_features(self, x: torch.Tensor) -> torch.Tensor:
-        if not self.training or x.is_meta:  # meta tensors (sizeup.estimate) have no bytes to key a cache by
+        if x.is_meta or not (self.training or self._cache_eval):  # meta tensors (sizeup.estimate) have no bytes
             with torch.no_grad():
                 return self._encode(x)
         keys = [row.cpu().numpy().tobytes() for row in x]
