@@ -54,7 +54,7 @@ def run(quick: bool) -> dict[str, Any]:
 
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
-    seconds = 15.0 if quick else 120.0
+    seconds = 8.0 if quick else 120.0
     budget = 0.5 if quick else 2.0
     out: dict[str, Any] = {"threads": 1, "train_seconds_each": seconds}
     try:
