@@ -149,8 +149,10 @@ def header(found: list[tuple[Any, dict[str, Any]]], quick: bool) -> list[str]:
               f"Python {newest['python']}; " + ", ".join(f"{k} {v}" for k, v in versions.items() if v) + ".", ""]
     runs = {(p.get("run_id"), p["command"]) for _, p in found}
     if len(runs) == 1 and next(iter(runs))[0]:
+        total = sum(p.get("case_seconds", 0) for _, p in found) / 60
         lines += [f"**One run:** every figure below comes from `{next(iter(runs))[1]}`, started "
-                  f"{next(iter(runs))[0]}.", ""]
+                  f"{next(iter(runs))[0]}; its cases took {total:.0f} minutes in all (bar, #7: the full suite "
+                  f"in under 60 minutes: {'met' if total < 60 else '**not met**'}).", ""]
     else:
         lines += [f"**Not one run yet:** the figures below come from {len(runs)} separate commands (each case's own "
                   "is in its section). `python benchmarks/run.py` reruns them all in one go.", ""]

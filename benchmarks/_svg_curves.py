@@ -13,9 +13,13 @@ def _color(label: str) -> str:
 
 
 def curves_svg(series: list[tuple[str, list[list[float | None]]]], *, title: str, x_label: str, y_label: str,
-               target: float | None = None) -> str:
+               target: float | None = None, y_floor: float | None = None, x_mark: tuple[float, str] | None = None) -> str:
     """``series``: (label, [[x, y or None], ...]) with x increasing; each is drawn as a step line (y holds until
-    the next point). ``target`` draws a dashed horizontal line."""
+    the next point). ``target`` draws a dashed horizontal line; ``y_floor`` clips the y axis from below (lower
+    values sit on it), so the region near the top keeps its detail; ``x_mark`` (x, label) draws a dotted
+    vertical line."""
+    if y_floor is not None:
+        series = [(label, [[x, None if y is None else max(y, y_floor)] for x, y in s]) for label, s in series]
     pts = [(x, y) for _, s in series for x, y in s if y is not None]
     if not pts:
         return ""
@@ -34,13 +38,17 @@ def curves_svg(series: list[tuple[str, list[list[float | None]]]], *, title: str
              f'<text x="{W / 2}" y="{H - 14}" text-anchor="middle">{escape(x_label)}</text>',
              f'<text x="14" y="{H / 2}" transform="rotate(-90 14 {H / 2})" text-anchor="middle">{escape(y_label)}</text>',
              f'<text x="{PAD}" y="{H - PAD + 16}" font-size="11">0</text>',
-             f'<text x="{W - PAD}" y="{H - PAD + 16}" font-size="11" text-anchor="end">{x1:g}</text>',
+             f'<text x="{W - PAD}" y="{H - PAD + 16}" font-size="11" text-anchor="end">{x1:.3g}</text>',
              f'<text x="{PAD - 4}" y="{sy(y1) + 4:.1f}" font-size="11" text-anchor="end">{y1:.3f}</text>',
              f'<text x="{PAD - 4}" y="{sy(y0):.1f}" font-size="11" text-anchor="end">{y0:.3f}</text>']
     if target is not None:
         parts.append(f'<line x1="{PAD}" y1="{sy(target):.1f}" x2="{W - PAD}" y2="{sy(target):.1f}" stroke="#c00" '
                      f'stroke-dasharray="4 3"/><text x="{PAD + 6}" y="{sy(target) - 4:.1f}" font-size="11" '
                      f'fill="#c00">1 point below the grid\'s best</text>')
+    if x_mark is not None:
+        parts.append(f'<line x1="{sx(x_mark[0]):.1f}" y1="{PAD}" x2="{sx(x_mark[0]):.1f}" y2="{H - PAD}" stroke="#555" '
+                     f'stroke-dasharray="1 3"/><text x="{sx(x_mark[0]) + 4:.1f}" y="{PAD + 12}" font-size="11" '
+                     f'fill="#555">{escape(x_mark[1])}</text>')
     for i, (label, s) in enumerate(series):
         steps, last = [], None
         for x, y in s:
