@@ -5,7 +5,7 @@ reads the recommended model's test accuracy and the best test accuracy per famil
 folder's ``recommendation.json`` and ``leaderboard.csv``.
 
     python benchmarks/search_bars.py            # 3 repeats of each (about 21 minutes)
-    python benchmarks/search_bars.py --quick    # 1 repeat, budgets 25 s and 10 s (smoke run)
+    python benchmarks/search_bars.py --quick    # 1 repeat, budgets 15 s and 8 s (smoke run)
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from _common import ROOT, describe_machine, fmt, machine, parse_args, row, verdict, write_results  # noqa: E402
 
 CASES = {"mnist1d": ("examples/mnist1d.toml", 300, 0.98), "digits": ("examples/digits.toml", 120, 0.98)}
-QUICK_BUDGETS = {"mnist1d": 25, "digits": 10}
+QUICK_BUDGETS = {"mnist1d": 15, "digits": 8}
 PUBLISHED_ORDER = ["cnn", "rnn", "mlp", "linear"]  # MNIST-1D paper: CNN 94 % > GRU 91 % > MLP 68 % > logistic 32 %
 PUBLISHED = {"cnn": "94 (97–99 residual/dilated)", "rnn": "91 (GRU)", "mlp": "68", "linear": "32 (logistic)"}
 
