@@ -114,7 +114,7 @@ def compare_runs(cases: list[Case], results_dir: Path, other: Path) -> None:
     import json
 
     from _compare import compare, print_report
-    from _doc import load, summary_of
+    from _doc import _atomic_write, load, summary_of
 
     if not other.is_dir():
         raise SystemExit(f"--compare: {other} is not a folder of results; run "
@@ -123,7 +123,7 @@ def compare_runs(cases: list[Case], results_dir: Path, other: Path) -> None:
     rep["first"], rep["second"] = _shown(results_dir), _shown(other)
     print_report(rep)
     path = results_dir / "reproduction.json"
-    path.write_text(json.dumps(rep, indent=2) + "\n", encoding="utf-8")
+    _atomic_write(path, json.dumps(rep, indent=2) + "\n")
     print(f"reproduction: {path}")
 
 

@@ -124,10 +124,6 @@ def grid_configs(spec: dict[str, dict[str, list[Any]]]) -> list[dict[str, Any]]:
     return out
 
 
-def config_key(params: dict[str, Any]) -> str:
-    return describe(params)
-
-
 def describe(params: dict[str, Any]) -> str:
     family = params.get("family", "?")
     return family + " " + " ".join(f"{k.split('.', 1)[1]}={v:g}" for k, v in params.items() if k != "family")
@@ -193,7 +189,7 @@ def trial_rows(study: optuna.Study, ledger: Ledger) -> list[dict[str, Any]]:
     for number in ledger.order:
         t, b = study.trials[number], board.loc[number]
         done = b["status"] == "completed"
-        out.append({"trial": number, "config": config_key(t.params), "status": str(b["status"]),
+        out.append({"trial": number, "config": describe(t.params), "status": str(b["status"]),
                     "baseline": bool(t.user_attrs.get("baseline")),
                     "val": float(b["val_accuracy"]) if done else None,
                     "test": float(b["test_accuracy"]) if done else None, **ledger.cost(t)})
@@ -283,7 +279,7 @@ def replay(table: dict[str, dict[str, Any]], spec, families: list[str], sampler:
 
     def objective(trial: optuna.Trial) -> float:
         suggest(trial, families, spec)
-        hit = table[config_key(trial.params)]
+        hit = table[describe(trial.params)]
         rows.append({**hit, "trial": trial.number, "baseline": False})
         if hit["val"] is None:
             raise optuna.TrialPruned()  # failed in the grid: it fails here too (no value for the sampler)
