@@ -63,6 +63,12 @@ CASES = [
 ]
 
 
+def _fail(message: str) -> None:
+    """A bad argument: one line on stderr, exit code 2 (as argparse's own errors)."""
+    print(message, file=sys.stderr)
+    raise SystemExit(2)
+
+
 def available(case: Case) -> bool:
     return (HERE / f"{case.module}.py").is_file()
 
@@ -74,10 +80,10 @@ def select(only: str | None, quick: bool) -> list[Case]:
     known = {c.name: c for c in CASES}
     unknown = [n for n in names if n not in known]
     if unknown:
-        raise SystemExit(f"--only: unknown case(s) {', '.join(unknown)}; the cases are: {', '.join(known)}")
+        _fail(f"--only: unknown case(s) {', '.join(unknown)}; the cases are: {', '.join(known)}")
     missing = [n for n in names if not available(known[n])]
     if missing:
-        raise SystemExit(f"--only: benchmarks/{known[missing[0]].module}.py is not there (yet)")
+        _fail(f"--only: benchmarks/{known[missing[0]].module}.py is not there (yet)")
     return [known[n] for n in names]
 
 
@@ -117,7 +123,7 @@ def compare_runs(cases: list[Case], results_dir: Path, other: Path) -> None:
     from _doc import _atomic_write, load, summary_of
 
     if not other.is_dir():
-        raise SystemExit(f"--compare: {other} is not a folder of results; run "
+        _fail(f"--compare: {other} is not a folder of results; run "
                          f"`python benchmarks/run.py --results-dir {other}` first")
     rep = compare(cases, results_dir, other, load=load, summary_of=summary_of)
     rep["first"], rep["second"] = _shown(results_dir), _shown(other)

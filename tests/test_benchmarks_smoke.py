@@ -54,7 +54,7 @@ def test_doc_only_renders_every_existing_result_without_running(tmp_path):
 
 def test_only_rejects_an_unknown_case_and_names_the_known_ones(tmp_path):
     proc = _run("--only", "nope", "--results-dir", str(tmp_path), "--doc", str(tmp_path / "d.md"), timeout=60)
-    assert proc.returncode != 0
+    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
     assert "unknown case(s) nope" in proc.stderr and "train_loop" in proc.stderr
 
 
@@ -90,5 +90,5 @@ def test_compare_checks_every_ratio_of_a_second_run_within_20_percent(tmp_path, 
 
 def test_compare_names_a_missing_folder_and_the_command_that_fills_it(tmp_path):
     proc = _run("--doc-only", "--compare", str(tmp_path / "nope"), "--doc", str(tmp_path / "d.md"), timeout=120)
-    assert proc.returncode != 0
+    assert proc.returncode == 2 and len(proc.stderr.strip().splitlines()) == 1
     assert "is not a folder of results" in proc.stderr and "--results-dir" in proc.stderr
