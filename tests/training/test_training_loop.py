@@ -16,7 +16,7 @@ from sizeup.data.bundle import DataBundle, Split
 from sizeup.data.corpus import corpus_bundle
 from sizeup.data.text import Vocab
 from sizeup.task import DataSpec, Task
-from sizeup.training import Callback, TrainConfig, TrainingDiverged, evaluate, fit
+from sizeup.training import Callback, EarlyStopping, TrainConfig, TrainingDiverged, evaluate, fit
 from sizeup.training.config import OPTIMIZERS, SCHEDULES
 from sizeup.training.objectives import Objective
 from sizeup.training.optim import lr_at
@@ -53,6 +53,14 @@ def test_short_fit_beats_chance_on_digits(digits):
     assert result.metric == "accuracy" and result.epochs == 4
     assert before < 0.3 and result.best_val > 0.85  # chance is 0.1
     assert _val(model, digits, "accuracy") == result.best_val
+
+
+def test_a_short_transformer_fit_learns_digits(digits):
+    """Patches, not one-pixel tokens: a small ViT beats chance (0.1) by far within a few epochs."""
+    torch.manual_seed(0)
+    model = build("transformer", digits.info, width=32, depth=1, heads=2, dropout=0.0)
+    result = fit(model, digits, _config(epochs=6, lr=3e-3))
+    assert result.best_val > 0.35
 
 
 def test_same_seed_gives_identical_weights_and_metrics(digits):
@@ -103,6 +111,24 @@ def test_patience_stops_after_epochs_without_gain(digits):
     result = fit(model, digits, _config(epochs=20, patience=2), callbacks=[_Sabotage(model, after=1)])
     assert result.epochs == 3 and result.best_epoch == 1
     assert "early stopping" in result.stopped
+
+
+def test_a_tie_on_the_metric_goes_to_the_epoch_with_the_lower_loss():
+    """Saturated accuracy (many epochs at 1.0): keep the weights of the tied epoch with the lowest val loss."""
+    model = nn.Linear(2, 2)
+    stopper = EarlyStopping(model, "accuracy", higher_is_better=True, patience=2)
+    stopper.on_train_begin({})
+    epochs = [(0.9, 0.5), (1.0, 0.3), (1.0, 0.1), (1.0, 0.2), (0.95, 0.05), (1.0, 0.01)]
+    for epoch, (acc, loss) in enumerate(epochs, 1):
+        with torch.no_grad():
+            model.weight.fill_(epoch)
+        stopper.on_epoch_end({"epoch": epoch, "val_accuracy": acc, "val_loss": loss})
+        if stopper.stop_training:
+            break
+    stopper.on_train_end({})
+    assert (stopper.best, stopper.best_loss, stopper.best_epoch) == (1.0, 0.1, 3)
+    assert epoch == 5 and "2 epochs" in stopper.stop_reason  # the tie at epoch 3 reset the patience
+    assert torch.all(model.weight == 3)
 
 
 def test_max_seconds_stops_training(digits):
