@@ -17,6 +17,7 @@ from sizeup.data.text import BOS, EOS, PAD, UNK
 from sizeup.errors import SizeupError
 from sizeup.measure import count_params
 from sizeup.zoo import build, get_family, list_families, make_config
+from sizeup.zoo._layers import patch_size
 
 BATCH = 4
 TGT_LEN = 9  # seq2seq decoder input length (target minus one)
@@ -185,6 +186,16 @@ def test_mnist1d_default_cnn_param_count_is_exact():
     head = 2 * 64 * 10 + 10
     assert count_params(model) == block0 + block1 + block2 + head == 81162
     assert count_params(model) == sum(p.numel() for p in model.parameters())
+
+
+@pytest.mark.parametrize(("shape", "patch", "tokens"), [((1, 8, 8), 2, 16), ((3, 8, 8), 2, 16), ((1, 28, 28), 4, 49),
+                                                      ((3, 32, 32), 4, 64), ((1, 1, 1), 1, 1)])
+def test_image_patches_keep_64_tokens_or_fewer_and_give_each_token_several_values(shape, patch, tokens):
+    """A grey 8x8 image is 16 patches of 2x2, not 64 one-pixel tokens that LayerNorm would flatten."""
+    c, h, w = shape
+    assert patch_size(h, w, c) == patch
+    model = build("transformer", DataInfo("img", "image", "classification", shape, 10, "accuracy"))
+    assert model.embed.length == tokens == (h // patch) * (w // patch)
 
 
 def test_bow_param_count_is_embedding_plus_head():

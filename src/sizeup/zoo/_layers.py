@@ -21,10 +21,15 @@ def flat_features(info: DataInfo) -> int:
     return math.prod(info.input_shape)
 
 
-def patch_size(height: int, width: int, max_tokens: int = 64) -> int:
-    """Smallest square patch that keeps an image at or under ``max_tokens`` tokens (ViT-style)."""
+def patch_size(height: int, width: int, channels: int = 1, max_tokens: int = 64, min_values: int = 4) -> int:
+    """Smallest square patch that keeps an image at or under ``max_tokens`` tokens (ViT-style) and
+    gives each token at least ``min_values`` numbers.
+
+    A one-value token (a grey pixel) embeds as ``pixel * w + b``: every token points the same way,
+    and the LayerNorm in front of attention divides the intensity out, so the encoder sees no image.
+    """
     p = 1
-    while (height // p) * (width // p) > max_tokens:
+    while (height // p) * (width // p) > max_tokens or (channels * p * p < min_values and p < min(height, width)):
         p += 1
     return p
 
@@ -49,7 +54,7 @@ class SequenceEmbedding(nn.Module):
             self.length = info.input_shape[1]
         elif self.kind == "image":
             c, h, w = info.input_shape
-            p = patch_size(h, w)
+            p = patch_size(h, w, c)
             self.proj = nn.Conv2d(c, width, kernel_size=p, stride=p)
             self.length = (h // p) * (w // p)
         elif self.kind in ("tokens", "lm", "seq2seq"):
