@@ -46,24 +46,25 @@ def run_search(task: str, budget_s: int, seed: int) -> dict:
             "statuses": board["status"].value_counts().to_dict(), "best_test_by_family": per_family}
 
 
-def run(quick: bool = False, *, repeats: int | None = None) -> dict[str, Any]:
-    repeats = repeats or (1 if quick else 3)
+def run(quick: bool = False, *, repeats: int | dict[str, int] | None = None) -> dict[str, Any]:
+    """``repeats``: seeds per task, one count for both or a count per task name."""
     print(describe_machine(machine()))
     results: dict[str, list[dict]] = {}
     budgets = {}
     for name, (task, budget, bar) in CASES.items():
         budget = QUICK_BUDGETS[name] if quick else budget
         budgets[name] = budget
-        results[name] = [run_search(task, budget, seed) for seed in range(repeats)]
+        n = (repeats.get(name, 1) if isinstance(repeats, dict) else repeats) or (1 if quick else 3)
+        results[name] = [run_search(task, budget, seed) for seed in range(n)]
         accs = [r["test_accuracy"] for r in results[name]]
-        print(f"\n{name}: budget {budget}s, {repeats} repeat(s)")
+        print(f"\n{name}: budget {budget}s, {n} repeat(s)")
         for r in results[name]:
             fams = ", ".join(f"{f} {a:.3f}" for f, a in sorted(r["best_test_by_family"].items(), key=lambda kv: -kv[1]))
             print(f"  seed {r['seed']}: {r['recommended']} test {r['test_accuracy']:.4f} "
                   f"({r['completed']}/{r['trials']} trials completed); best test by family: {fams}")
         print(f"  recommended test accuracy {fmt(accs, 4)}  bar >= {bar}: {verdict(min(accs) >= bar)} (every repeat)")
         if name == "mnist1d":
-            print(f"  family ordering cnn > rnn (GRU) > mlp > linear in {sum(ordered(results[name]))}/{repeats} "
+            print(f"  family ordering cnn > rnn (GRU) > mlp > linear in {sum(ordered(results[name]))}/{n} "
                   f"repeat(s): {verdict(all(ordered(results[name])))}")
     payload = {"quick": quick, "budgets_s": budgets, "results": results}
     payload["summary"] = summary_rows(payload)
