@@ -13,7 +13,7 @@ import optuna
 from sizeup.zoo import get_family
 from sizeup.zoo._registry import split_name
 
-__all__ = ["SPACES", "OPT_IN", "suggest", "default_params", "searchable_families"]
+__all__ = ["SPACES", "OPT_IN", "suggest", "default_params", "searchable_families", "lr_param"]
 
 # knob -> ("int"|"cat"|"float"|"log", choices or (low, high))
 SPACES: dict[str, dict[str, tuple[str, Any]]] = {
@@ -39,11 +39,22 @@ SPACES: dict[str, dict[str, tuple[str, Any]]] = {
 OPT_IN = frozenset({"pretrained"})
 
 # Peak learning-rate ranges: attention and recurrent models want smaller steps than convolutions.
+# "family.mode" keys apply to one mode: a frozen encoder trains only its linear head (a probe), which
+# wants steps a hundred times those of fine-tuning the whole encoder.
 LR_RANGES: dict[str, tuple[float, float]] = {
     "transformer": (3e-4, 3e-3), "gpt": (3e-4, 3e-3), "seq2seq": (3e-4, 3e-3), "rnn": (1e-3, 1e-2),
-    "tfidf": (3e-3, 1e-1), "pretrained": (2e-5, 2e-4),
+    "tfidf": (3e-3, 1e-1), "pretrained": (2e-5, 2e-4), "pretrained.frozen": (1e-3, 3e-2),
 }
 DEFAULT_LR_RANGE = (1e-3, 3e-2)
+
+
+def lr_param(family: str, knobs: dict[str, Any]) -> tuple[str, tuple[float, float]]:
+    """The learning rate's parameter name and range for a candidate: per mode where the family has one,
+    under its own name (``pretrained:minilm.frozen.lr``), since Optuna keeps one range per name."""
+    base, mode = split_name(family)[0], knobs.get("mode")
+    if mode is not None and f"{base}.{mode}" in LR_RANGES:
+        return f"{family}.{mode}.lr", LR_RANGES[f"{base}.{mode}"]
+    return f"{family}.lr", LR_RANGES.get(base, DEFAULT_LR_RANGE)
 
 
 def searchable_families(input_kind: str, requested: list[str] | None) -> list[str]:
@@ -76,9 +87,9 @@ def suggest(trial: optuna.Trial, families: list[str]) -> tuple[str, dict[str, An
     family = trial.suggest_categorical("family", families)
     base, named = split_name(family)  # "pretrained:minilm" -> "pretrained", model="minilm"
     knobs = {**named, **{k: _suggest_one(trial, f"{family}.{k}", kind, spec) for k, (kind, spec) in SPACES[base].items()}}
-    low, high = LR_RANGES.get(base, DEFAULT_LR_RANGE)
+    name, (low, high) = lr_param(family, knobs)
     settings = {
-        "lr": trial.suggest_float(f"{family}.lr", low, high, log=True),
+        "lr": trial.suggest_float(name, low, high, log=True),
         "weight_decay": trial.suggest_float(f"{family}.weight_decay", 1e-5, 1e-1, log=True),
     }
     return family, knobs, settings
@@ -95,7 +106,7 @@ def default_params(family: str, defaults: dict[str, Any], lr: float) -> dict[str
         if kind in ("int", "float", "log"):
             value = min(max(value, spec[0]), spec[1])
         params[f"{family}.{k}"] = value
-    low, high = LR_RANGES.get(base, DEFAULT_LR_RANGE)
-    params[f"{family}.lr"] = min(max(lr, low), high)
+    name, (low, high) = lr_param(family, {k: params[f"{family}.{k}"] for k in SPACES[base]})
+    params[name] = min(max(lr, low), high)
     params[f"{family}.weight_decay"] = 0.01
     return params

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from pathlib import PurePath
 from typing import Any, Callable
 
 from torch import nn
 
 from sizeup.data.bundle import DataInfo
 from sizeup.errors import SizeupError
+
+ALWAYS_SHOWN = ("width", "depth", "heads", "model", "mode")  # what a leaderboard label never leaves out
 
 __all__ = ["Family", "ModelSpec", "register", "build", "make_config", "get_family", "list_families", "split_name"]
 
@@ -43,11 +46,14 @@ class ModelSpec:
         return {"family": self.family, "config": dataclasses.asdict(self.config)}
 
     def describe(self) -> str:
-        """Short form: sizes always, other knobs only where they differ from the family's defaults."""
+        """Short form: sizes, the pretrained model and its mode always, other knobs only where they
+        differ from the family's defaults. A model given as a folder shows the folder's name."""
         defaults = dataclasses.asdict(type(self.config)())
         shown = []
         for k, v in dataclasses.asdict(self.config).items():
-            if k in ("width", "depth", "heads") or v != defaults.get(k):
+            if k in ALWAYS_SHOWN or v != defaults.get(k):
+                if k == "model" and isinstance(v, str):
+                    v = PurePath(v).name or v
                 shown.append(f"{k}={v:.2g}" if isinstance(v, float) else f"{k}={v}")
         return f"{self.family}({', '.join(shown)})"
 
