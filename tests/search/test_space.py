@@ -5,7 +5,7 @@ from __future__ import annotations
 import optuna
 import pytest
 
-from sizeup.search.space import LR_RANGES, default_params, lr_param, suggest
+from sizeup.search.space import DEFAULT_LR_RANGE, LR_RANGES, default_params, lr_param, suggest
 from sizeup.zoo import ModelSpec
 from sizeup.zoo.pretrained import PretrainedConfig
 
@@ -34,7 +34,7 @@ def test_the_pretrained_baseline_is_frozen_with_its_learning_rate_clamped_into_t
     assert params["pretrained:minilm.mode"] == "frozen" and params["pretrained:minilm.frozen.lr"] == 2e-3
     assert "pretrained:minilm.lr" not in params
     assert default_params("cnn", {"width": 32, "depth": 3, "kernel": 5, "residual": True, "dilation": False,
-                                  "dropout": 0.0}, lr=1.0)["cnn.lr"] == LR_RANGES.get("cnn", (1e-3, 3e-2))[1]
+                                  "dropout": 0.0}, lr=1.0)["cnn.lr"] == DEFAULT_LR_RANGE[1]
 
 
 @pytest.mark.parametrize(("model", "label"), [("minilm", "pretrained(model=minilm, mode=frozen)"),
