@@ -1,6 +1,6 @@
 """Shared by the benchmark cases: arguments, the machine, median (min–max), the raw-figures JSON, summary rows.
 
-Timing goes through :func:`sizeup.measure.time_call`, so benchmarks measure the same way as sizeup does.
+Timing goes through :func:`sizeup.measurement.time_call`, so benchmarks measure the same way as sizeup does.
 
 The case contract (``benchmarks/run.py`` relies on it; a new case follows it and adds one line to
 ``run.CASES``): a module in ``benchmarks/`` with
@@ -30,7 +30,7 @@ from typing import Any, Callable
 
 import torch
 
-from sizeup.measure import device_name, time_call
+from sizeup.measurement import device_name, time_call
 
 RESULTS = Path(__file__).resolve().parent / "results"
 ROOT = Path(__file__).resolve().parents[1]

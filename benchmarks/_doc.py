@@ -18,7 +18,7 @@ INTRO = """\
 Every figure here comes from `benchmarks/run.py`, which runs sizeup and the alternatives a user would
 otherwise reach for side by side, in one process on one machine. Repeats are interleaved, so drift on a
 shared machine hits every contender equally; timings are medians with the min–max beside them, and
-comparisons are ratios. Timing goes through `sizeup.measure.time_call`, the function sizeup's own
+comparisons are ratios. Timing goes through `sizeup.measurement.time_call`, the function sizeup's own
 measurements use. Each case writes its raw figures, with the command, the machine, the date and the load
 average, to `benchmarks/results/<case>.json`; this page is generated from those files
 (`python benchmarks/run.py --doc-only` regenerates it without running anything).
@@ -93,7 +93,7 @@ For each model, in eval mode under `torch.inference_mode`, one MNIST-1D sample: 
 once each per round. Bar (#7): the two agree within ±10 %. sizeup's run-to-run spread is shown beside the
 Timer's.""",
     "estimate_memory": """\
-Predicted: `sizeup.estimate.estimate_module(model, (batch,), mode="train")` on the meta device. Measured:
+Predicted: `sizeup.estimation.estimate_module(model, (batch,), mode="train")` on the meta device. Measured:
 weights + AdamW states + the peak bytes tensors took during one steady-state training step (forward,
 backward, optimizer step), from the profiler's allocation events (`sizeup.measure`). Bar (#4): ±15 %.""",
     "test_suite": """\
@@ -103,11 +103,11 @@ test). Bar (#2): the full suite in under 15 minutes on 2 cores.""",
 
 CHECKED_BY_TESTS = [
     ("FLOPs agree exactly with `FlopCounterMode`; parameter counts exact", "#2",
-     "pytest tests/test_measure.py tests/zoo/test_zoo_contract.py"),
+     "pytest tests/test_measurement.py tests/zoo/test_zoo_contract.py"),
     ("every recommended model meets every constraint when re-measured (the figures taken after its training; "
-     "pre-training figures only reject candidates)", "#3", "pytest tests/search/test_search_api.py"),
+     "pre-training figures only reject candidates)", "#3", "pytest tests/selection/test_search_api.py"),
     ("a search killed with SIGKILL and resumed ends with the same completed trials as one run straight through",
-     "#3", "pytest tests/search/test_search_cli.py"),
+     "#3", "pytest tests/selection/test_search_cli.py"),
 ]
 
 

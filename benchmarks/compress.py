@@ -50,7 +50,7 @@ def _case(result, bars: dict[str, float]) -> dict[str, Any]:
 
 def run(quick: bool) -> dict[str, Any]:
     """Train the candidates, compress them, return the figures and a pass/fail per bar."""
-    from sizeup.compress import compress
+    from sizeup.compression import compress
 
     threads = torch.get_num_threads()
     torch.set_num_threads(1)

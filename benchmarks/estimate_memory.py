@@ -1,6 +1,6 @@
 """Predicted vs measured peak training memory of every zoo family on the bundled data (issue #4's ±15 % bar).
 
-Predicted: ``sizeup.estimate.estimate_module(model, (batch,), mode="train")`` on the meta device.
+Predicted: ``sizeup.estimation.estimate_module(model, (batch,), mode="train")`` on the meta device.
 Measured: weights + AdamW states + the peak bytes tensors took during one steady-state training step
 (forward, backward, optimizer step), from the profiler's allocation events (``sizeup.measure``).
 
@@ -21,8 +21,8 @@ from _common import describe_machine, machine, parse_args, row, write_results  #
 
 import sizeup  # noqa: E402
 import sizeup.zoo as zoo  # noqa: E402
-from sizeup.estimate import estimate_module  # noqa: E402
-from sizeup.measure import peak_memory_bytes  # noqa: E402
+from sizeup.estimation import estimate_module  # noqa: E402
+from sizeup.measurement import peak_memory_bytes  # noqa: E402
 
 BATCH = 64
 # Beyond each family's default: presets whose memory differs in kind (a fine-tuned encoder trains everything).

@@ -30,7 +30,7 @@ from _common import describe_machine, fmt, machine, parse_args, row, spread, wri
 from train_loop import EncoderClassifier, load_mnist1d, reference_cnn  # noqa: E402
 
 import sizeup.zoo as zoo  # noqa: E402
-from sizeup.measure import measure  # noqa: E402
+from sizeup.measurement import measure  # noqa: E402
 
 AGREE = 0.10  # ±10 %
 

@@ -12,13 +12,13 @@ epochs and training FLOPs are shown alongside.
     python benchmarks/search_efficiency.py --quick   # smoke run: 16-config grid x 3 epochs, 1 seed (under 1 minute)
 
 The space is PATCHED IN-PROCESS (this script only; sizeup's source is unchanged): the entries of
-``sizeup.search.space.SPACES`` for ``mlp`` and ``cnn`` become the categorical lists in ``FULL``, and ``suggest``
-(as imported by ``sizeup.search.trial``) draws ``lr`` from a list and fixes ``weight_decay`` at 0.01. Every other
+``sizeup.selection.space.SPACES`` for ``mlp`` and ``cnn`` become the categorical lists in ``FULL``, and ``suggest``
+(as imported by ``sizeup.selection.trial``) draws ``lr`` from a list and fixes ``weight_decay`` at 0.01. Every other
 knob keeps the family's default. Each family's default-config baseline (which ``search`` enqueues first,
 unpruned) snaps into this space; the script checks it.
 
 The methods:
-  * grid   -- every config once, through ``sizeup.search.trial.run_trial`` (the search's own trial), no pruning.
+  * grid   -- every config once, through ``sizeup.selection.trial.run_trial`` (the search's own trial), no pruning.
               Its trials are the table every other method is scored against.
   * sizeup -- ``sizeup.search(task, trials=CAP, max_epochs=..., seed=s, export=False)`` run for real: TrialSeededTPE
               + Hyperband, its two baselines first. A progress hook stops it once its training seconds reach 1/3
@@ -62,12 +62,12 @@ from _common import describe_machine, fmt, machine, parse_args, row, spread, wri
 from _svg_curves import curves_svg  # noqa: E402
 
 import sizeup  # noqa: E402
-import sizeup.search.space as space  # noqa: E402
-import sizeup.search.trial as trial_mod  # noqa: E402
-from sizeup.search import search  # noqa: E402
-from sizeup.search.leaderboard import leaderboard  # noqa: E402
-from sizeup.search.space import default_params, searchable_families  # noqa: E402
-from sizeup.search.trial import SearchContext, run_trial  # noqa: E402
+import sizeup.selection.space as space  # noqa: E402
+import sizeup.selection.trial as trial_mod  # noqa: E402
+from sizeup.selection import search  # noqa: E402
+from sizeup.selection.leaderboard import leaderboard  # noqa: E402
+from sizeup.selection.space import default_params, searchable_families  # noqa: E402
+from sizeup.selection.trial import SearchContext, run_trial  # noqa: E402
 
 SOURCE = "mnist1d"
 WEIGHT_DECAY = 0.01

@@ -89,7 +89,7 @@ class SearchSpec(_Strict):
     @classmethod
     def _methods(cls, value: list[str]) -> list[str]:
         if value:
-            from sizeup.compress.methods import parse_method
+            from sizeup.compression.methods import parse_method
 
             for method in value:
                 parse_method(method)

@@ -7,7 +7,7 @@ import torch
 
 from sizeup.data.bundle import DataInfo
 from sizeup.errors import SizeupError
-from sizeup.measure import count_params
+from sizeup.measurement import count_params
 from sizeup.zoo import build
 
 pytestmark = pytest.mark.usefixtures("one_thread")

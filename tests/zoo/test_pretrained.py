@@ -69,7 +69,7 @@ def test_frozen_mode_trains_only_the_head_and_caches_training_features():
 
 def test_evaluate_caches_frozen_features_once_and_measure_times_the_encoder():
     from sizeup.data.bundle import Split
-    from sizeup.measure import measure
+    from sizeup.measurement import measure
     from sizeup.training.evaluate import evaluate
     from sizeup.training.objectives import Objective
 
@@ -145,7 +145,7 @@ def test_cli_refuses_a_missing_folder_with_exit_code_2_and_no_traceback(zh_csv_t
 
 @pytest.mark.parametrize("preset", ["frozen", "finetune"])
 def test_the_estimator_prices_minilm_on_the_meta_device(preset):
-    from sizeup.estimate import estimate_module
+    from sizeup.estimation import estimate_module
 
     model = build("pretrained:minilm", _info(), preset=preset)
     est = estimate_module(model, (_x(),), mode="train")

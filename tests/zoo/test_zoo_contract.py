@@ -15,7 +15,7 @@ from sizeup.checkpoint import load_model, save_model
 from sizeup.data.bundle import DataInfo
 from sizeup.data.text import BOS, EOS, PAD, UNK
 from sizeup.errors import SizeupError
-from sizeup.measure import count_params
+from sizeup.measurement import count_params
 from sizeup.zoo import build, get_family, list_families, make_config
 from sizeup.zoo._layers import patch_size
 

@@ -25,9 +25,9 @@ def compress(
     json_out: bool = typer.Option(False, "--json", help="Print the results as one JSON object on stdout."),
 ) -> None:
     """Compress a model, re-measure it on this device and print a before/after table."""
-    from sizeup.compress._impl import compress_source
-    from sizeup.compress._source import open_source
-    from sizeup.compress.methods import parse_method
+    from sizeup.compression._impl import compress_source
+    from sizeup.compression._source import open_source
+    from sizeup.compression.methods import parse_method
 
     methods = [parse_method(m) for m in method]  # every method string is checked before any work
     if out is not None and len(methods) > 1:

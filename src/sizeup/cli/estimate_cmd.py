@@ -42,8 +42,8 @@ def estimate(
 ) -> None:
     """Does it fit, how fast, what parallel plan, what cost: estimate a model before buying hardware."""
     from sizeup.errors import SizeupError
-    from sizeup.estimate import estimate as run_estimate
-    from sizeup.estimate import list_hardware, list_models
+    from sizeup.estimation import estimate as run_estimate
+    from sizeup.estimation import list_hardware, list_models
 
     if list_:
         _print_catalog(list_models(), list_hardware(), json_out=json_out)
@@ -126,7 +126,7 @@ def _tables(r) -> list[Table]:  # noqa: ANN001 - an Estimate
 
 
 def _print_catalog(models, hardware, *, json_out: bool) -> None:  # noqa: ANN001
-    from sizeup.estimate import get_hardware
+    from sizeup.estimation import get_hardware
 
     if json_out:
         emit_json({"models": [{"id": m.id, "hf_id": m.hf_id, "official_params": m.official_params, "source": m.source}

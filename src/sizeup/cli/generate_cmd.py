@@ -24,7 +24,7 @@ def generate(
     json_out: bool = typer.Option(False, "--json", help="Print the result as one JSON object on stdout."),
 ) -> None:
     """Sample text from a language model trained by sizeup (gpt or rnn), with a key/value cache."""
-    from sizeup.generate import generate as run_generate
+    from sizeup.generation import generate as run_generate
 
     result = run_generate(run, prompt, max_new_tokens=max_new_tokens, temperature=temperature, top_k=top_k,
                           seed=seed, cache=not no_cache)

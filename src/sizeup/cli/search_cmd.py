@@ -33,7 +33,7 @@ def search(
 ) -> None:
     """Search the model families that fit the data, print a leaderboard and recommend a model."""
     from sizeup.cli.search_progress import RichSearchProgress
-    from sizeup.search import search as run_search
+    from sizeup.selection import search as run_search
     from sizeup.training.run import as_task
 
     if resume and force:

@@ -50,7 +50,7 @@ class RunView:
 
 
 def _study(out_dir: Path) -> optuna.Study:
-    from sizeup.search.study import STUDY_DB, storage_url
+    from sizeup.selection.study import STUDY_DB, storage_url
 
     if not (out_dir / STUDY_DB).is_file():
         raise SizeupError(f"{out_dir / STUDY_DB} not found; give a run folder written by `sizeup search` (e.g. runs/mnist1d)")
@@ -63,7 +63,7 @@ def _study(out_dir: Path) -> optuna.Study:
 
 def load_run(out_dir: str | Path) -> RunView:
     """Read a run folder; missing optional pieces (no winner yet, no explanations) are simply absent."""
-    from sizeup.search.leaderboard import leaderboard, pareto_front
+    from sizeup.selection.leaderboard import leaderboard, pareto_front
 
     out_dir = Path(out_dir)
     if not out_dir.is_dir():

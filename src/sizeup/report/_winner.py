@@ -1,6 +1,6 @@
 """The winner's costs: memory by component and FLOPs by module, and what 4x and 16x wider would cost.
 
-Every figure comes from :func:`sizeup.estimate.estimate_module` on the meta device (no weights, no
+Every figure comes from :func:`sizeup.estimation.estimate_module` on the meta device (no weights, no
 data), the same code ``sizeup estimate`` runs, so the report and the CLI never disagree.
 """
 
@@ -33,8 +33,8 @@ def _build(winner: dict[str, Any], device: str, **override: Any) -> tuple[torch.
 
 def estimates(winner: dict[str, Any], **override: Any) -> dict[str, Any]:
     """The winner's (or a resized copy's) inference estimate at batch 1 and training estimate at batch 64."""
-    from sizeup.estimate import estimate_module
-    from sizeup.estimate._zoo import meta_inputs
+    from sizeup.estimation import estimate_module
+    from sizeup.estimation._zoo import meta_inputs
 
     model, info = _build(winner, "meta", **override)
     infer = estimate_module(model, meta_inputs(info, 1), mode="infer")
@@ -43,8 +43,8 @@ def estimates(winner: dict[str, Any], **override: Any) -> dict[str, Any]:
 
 
 def _flops_by_module(winner: dict[str, Any]) -> dict[str, float]:
-    from sizeup.estimate._zoo import meta_inputs
-    from sizeup.measure import countable_attention
+    from sizeup.estimation._zoo import meta_inputs
+    from sizeup.measurement import countable_attention
 
     model, info = _build(winner, "cpu")
     inputs = tuple(torch.zeros(t.shape, dtype=t.dtype) for t in meta_inputs(info, 1))

@@ -5,17 +5,17 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-__all__ = ["augmenter_for"]
+__all__ = ["augmenter_for", "has_augmenter"]
 
 
-def _shift_signal(x: torch.Tensor, g: torch.Generator, max_shift: int) -> torch.Tensor:
+def _shift_signal(x: torch.Tensor, g: torch.Generator, max_shift: int, noise: float) -> torch.Tensor:
     """Translate each signal by up to ``max_shift`` steps (edge-padded) and add a little Gaussian noise."""
     b, _, length = x.shape
     padded = F.pad(x, (max_shift, max_shift), mode="replicate")
     start = torch.randint(0, 2 * max_shift + 1, (b,), generator=g)
     idx = (start[:, None] + torch.arange(length)[None, :]).unsqueeze(1).expand(-1, x.shape[1], -1)
     shifted = padded.gather(2, idx)
-    return shifted + 0.02 * torch.randn(shifted.shape, generator=g)
+    return shifted + noise * torch.randn(shifted.shape, generator=g)
 
 
 def _shift_image(x: torch.Tensor, g: torch.Generator, pad: int) -> torch.Tensor:
@@ -26,13 +26,23 @@ def _shift_image(x: torch.Tensor, g: torch.Generator, pad: int) -> torch.Tensor:
     return padded[:, :, dy : dy + h, dx : dx + w]
 
 
-def augmenter_for(input_kind: str, input_shape: tuple[int, ...], seed: int):
-    """A ``batch -> batch`` function for signals and images, or ``None`` where no standard one exists."""
+def augmenter_for(input_kind: str, input_shape: tuple[int, ...], seed: int, *, strength: float = 1.0):
+    """A ``batch -> batch`` function for signals and images, or ``None`` where no standard one exists.
+
+    ``strength`` scales the largest shift (a tenth of a signal's length, an eighth of an image's side at 1.0)
+    and the signal noise. Shifts assume that neighbouring positions are related; the search tries training
+    without them, because on data whose positions carry no order they destroy the signal.
+    """
     g = torch.Generator().manual_seed(seed + 1)
     if input_kind == "signal":
-        shift = max(1, input_shape[-1] // 10)
-        return lambda x: _shift_signal(x, g, shift)
+        shift = max(1, int(strength * input_shape[-1] / 10))
+        return lambda x: _shift_signal(x, g, shift, 0.02 * strength)
     if input_kind == "image":
-        pad = max(1, min(input_shape[-2:]) // 8)
+        pad = max(1, int(strength * min(input_shape[-2:]) / 8))
         return lambda x: _shift_image(x, g, pad)
     return None
+
+
+def has_augmenter(input_kind: str) -> bool:
+    """Whether sizeup has a standard augmentation for this kind of input (so ``augment`` is worth searching)."""
+    return input_kind in ("signal", "image")

@@ -30,6 +30,7 @@ class TrainConfig:
     clip_grad: float | None = 1.0
     patience: int | None = 10
     augment: bool = True
+    augment_strength: float = 1.0  # scales the shift (and noise) of the standard augmentation
     class_weights: bool = False
     eval_batch_size: int = 1024
     seed: int = 0
@@ -44,6 +45,8 @@ class TrainConfig:
                 raise SizeupError(f"{name} must be at least 1, got {getattr(self, name)!r}")
         if self.lr <= 0:
             raise SizeupError(f"lr must be positive, got {self.lr!r}")
+        if not 0 < self.augment_strength <= 4:
+            raise SizeupError(f"augment_strength must be in (0, 4], got {self.augment_strength!r}")
         if not 0 <= self.warmup < 1:
             raise SizeupError(f"warmup must be a fraction in [0, 1), got {self.warmup!r}")
 

@@ -32,6 +32,10 @@ class Objective:
         out = model(x)  # language modeling: next-token prediction at every position
         return F.cross_entropy(out.flatten(0, 1), y.flatten(), label_smoothing=smoothing), out
 
+    def evaluation(self) -> Objective:
+        """The objective validation scores with (called with ``train=False``: no smoothing, no class weights)."""
+        return self
+
 
 def balanced_class_weights(y: torch.Tensor, n_classes: int) -> torch.Tensor:
     """Weights inversely proportional to class frequency (scikit-learn's ``class_weight='balanced'``)."""

@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from sizeup.data.bundle import DataBundle, DataInfo, Split
-from sizeup.measure import Measurement, measure
+from sizeup.measurement import Measurement, measure
 from sizeup.task import Task, parse_duration
 from sizeup.training.callbacks import Callback
 from sizeup.training.config import TrainConfig, default_config

@@ -1,0 +1,101 @@
+"""Apply one method to a copy of the model and save the result: ONNX for quantized models, safetensors
+plus ``config.json`` otherwise; :func:`load_compressed` loads any of them back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from torch import nn
+
+from sizeup._io import read_json, write_json
+from sizeup.checkpoint import CONFIG, WEIGHTS, load_model, save_model
+from sizeup.compression._source import Source
+from sizeup.compression.methods import Method
+from sizeup.errors import SizeupError
+
+__all__ = ["Applied", "apply_method", "load_compressed"]
+
+ONNX_FILE = "model.onnx"
+
+
+@dataclass
+class Applied:
+    model: nn.Module
+    onnx: bool
+    size_bytes: int
+    description: str
+    reference: Path | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def apply_method(model: nn.Module, method: Method, source: Source, out: Path) -> Applied:
+    """Compress ``model`` (a copy the caller owns) with ``method``; write it into ``out``."""
+    from sizeup.training.run import example_inputs
+
+    info, data = source.data.info, source.data
+    meta = {"method": method.text, "source": str(source.model_dir)}
+    if method.quantized:
+        from sizeup.compression.onnx_quant import OnnxModel, quantize
+
+        path, fp32 = quantize(model, method, example_inputs(info, data.train, 512), out / ONNX_FILE)
+        write_json(out / CONFIG, {**read_json(source.model_dir / CONFIG), "compression": {**meta, "format": "onnx"}})
+        notes = []
+        if path.stat().st_size > 0.9 * fp32.stat().st_size:
+            notes.append(f"{method.name} left (almost) every weight in float: this graph has few layers it quantizes "
+                         "(int8: MatMul/Gemm/LSTM/attention; int8-static: also Conv; int4-weight: MatMul only)")
+        return Applied(OnnxModel(path), True, path.stat().st_size, f"{model.spec.describe()} {method.name}", fp32,
+                       details={"notes": notes})
+    if method.name == "distill":
+        from sizeup.compression.distill import build_student, distill
+
+        student = build_student(model, info, method)
+        details = distill(model, student, data, source.task, method)
+        save_model(student, info, out, extra={"compression": {**meta, "teacher": model.spec.describe(), **details}})
+        return Applied(student.eval(), False, (out / WEIGHTS).stat().st_size, student.spec.describe(), details=details)
+    from sizeup.compression import prune
+
+    structured = method.name == "prune"
+    if structured:
+        prune.prune_structured(model, method.ratio, example_inputs(info, data.test, 2))
+    else:
+        prune.prune_unstructured(model, method.ratio)
+    details = prune.fine_tune(model, data, source.task, method, keep_zeros=not structured)
+    if not structured:
+        details["sparsity"] = prune.sparsity(model)
+        details["notes"] = [f"{details['sparsity']:.0%} of the weights are zero, but dense kernels do not skip zeros: "
+                            "unstructured pruning does not make this model faster or smaller on disk"]
+    extra = {**meta, **({"layer_sizes": prune.layer_sizes(model)} if structured else {}), **details}
+    save_model(model, info, out, extra={"compression": extra})
+    desc = f"{model.spec.describe()} {'channels' if structured else 'weights'} pruned {method.ratio:.0%}"
+    return Applied(model.eval(), False, (out / WEIGHTS).stat().st_size, desc, details=details)
+
+
+def load_compressed(folder: str | Path) -> nn.Module:
+    """Load what ``compress`` saved: an ONNX-backed module for quantized models, a torch model otherwise."""
+    from safetensors.torch import load_file
+
+    from sizeup.data.bundle import DataInfo
+
+    folder = Path(folder)
+    meta = read_json(folder / CONFIG)
+    comp = meta.get("compression") or {}
+    if comp.get("format") == "onnx":
+        from sizeup.compression.onnx_quant import OnnxModel
+
+        if not (folder / ONNX_FILE).is_file():
+            raise SizeupError(f"{folder / ONNX_FILE} not found; the compressed model folder is incomplete")
+        model = OnnxModel(folder / ONNX_FILE)
+        model.info = DataInfo.from_dict(meta["data"])
+        return model.eval()
+    if "layer_sizes" not in comp:
+        return load_model(folder)
+    from sizeup.compression.prune import rebuild_pruned
+    from sizeup.zoo import build, get_family
+
+    info = DataInfo.from_dict(meta["data"])
+    model = build(meta["family"], info, config=get_family(meta["family"]).config_cls(**meta["config"]))
+    model = rebuild_pruned(model, comp["layer_sizes"], load_file(str(folder / WEIGHTS)))
+    model.info = info
+    return model.eval()

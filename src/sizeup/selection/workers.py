@@ -1,0 +1,67 @@
+"""``--workers N``: N processes on this machine run trials of one study, sharing its SQLite file."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+from typing import Any, Callable
+
+import optuna
+import torch
+from optuna.study import MaxTrialsCallback
+from optuna.trial import TrialState
+
+from sizeup.selection.sampler import TrialSeededTPE, make_pruner
+from sizeup.selection.study import storage_url
+from sizeup.selection.trial import SearchContext, run_trial
+
+__all__ = ["optimize_in_parallel"]
+
+_COUNTED = (TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
+
+
+def _threads(workers: int) -> int:
+    return max(1, (os.cpu_count() or 1) // workers)
+
+
+def _worker(task_json: dict[str, Any], base_dir: str, ctx_args: dict[str, Any], study_name: str, seed: int,
+            max_trials: int | None, timeout: float | None, threads: int) -> None:
+    from pathlib import Path
+
+    from sizeup.data import load_data
+    from sizeup.task import Task
+
+    torch.set_num_threads(threads)
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    task = Task.from_dict(task_json, base_dir=Path(base_dir))
+    ctx = SearchContext(task=task, data=load_data(task), **ctx_args)
+    study = optuna.load_study(study_name=study_name, storage=storage_url(ctx.out_dir),
+                              sampler=TrialSeededTPE(seed=seed), pruner=make_pruner(ctx.max_epochs))
+    callbacks = [MaxTrialsCallback(max_trials, states=_COUNTED)] if max_trials else []
+    study.optimize(lambda t: run_trial(t, ctx), timeout=timeout, callbacks=callbacks, catch=(Exception,))
+
+
+def optimize_in_parallel(study: optuna.Study, ctx: SearchContext, *, workers: int, n_trials: int | None,
+                         timeout: float | None, callbacks: list[Callable[..., None]]) -> None:
+    """Run ``workers - 1`` spawned processes beside this one until the trial count or the time is used."""
+    max_trials = None if n_trials is None else len(study.get_trials(deepcopy=False, states=_COUNTED)) + n_trials
+    threads = _threads(workers)
+    ctx_args = {"families": ctx.families, "limits": ctx.limits, "metric": ctx.metric, "out_dir": ctx.out_dir,
+                "max_epochs": ctx.max_epochs, "trial_seconds": ctx.trial_seconds, "deadline": ctx.deadline}
+    task_json = ctx.task.model_dump(mode="json")
+    seed = study.sampler._base_seed if isinstance(study.sampler, TrialSeededTPE) else 0
+    spawn = mp.get_context("spawn")
+    procs = [spawn.Process(target=_worker, args=(task_json, str(ctx.task.base_dir), ctx_args, study.study_name,
+                                                 seed + 1000 * (i + 1), max_trials, timeout, threads), daemon=True)
+             for i in range(workers - 1)]
+    for p in procs:
+        p.start()
+    previous = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        own = [MaxTrialsCallback(max_trials, states=_COUNTED)] if max_trials else []
+        study.optimize(lambda t: run_trial(t, ctx), timeout=timeout, callbacks=[*own, *callbacks], catch=(Exception,))
+    finally:
+        torch.set_num_threads(previous)
+        for p in procs:
+            p.join()
