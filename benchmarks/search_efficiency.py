@@ -12,7 +12,7 @@ epochs and training FLOPs are shown alongside.
     python benchmarks/search_efficiency.py --quick   # smoke run: 16-config grid x 3 epochs, 1 seed (under 1 minute)
 
 The space is PATCHED IN-PROCESS (this script only; sizeup's source is unchanged): the entries of
-``sizeup.selection.space.SPACES`` for ``mlp`` and ``cnn`` become the categorical lists in ``FULL``, and ``suggest``
+the ``mlp`` and ``cnn`` families' registered spaces become the categorical lists in ``FULL``, and ``suggest``
 (as imported by ``sizeup.selection.trial``) draws ``lr`` from a list and fixes ``weight_decay`` at 0.01. Every other
 knob keeps the family's default. Each family's default-config baseline (which ``search`` enqueues first,
 unpruned) snaps into this space; the script checks it.
@@ -92,18 +92,16 @@ TRIAL_CAP = 2000  # a count sizeup's search never reaches: the compute budget st
 def patched_space(spec: dict[str, dict[str, list[Any]]]) -> Iterator[None]:
     """Sample exactly ``spec`` inside the block; sizeup's own space and ``suggest`` come back afterwards, so
     other cases run by ``benchmarks/run.py`` in the same process see the real search."""
-    saved = {f: space.SPACES.get(f) for f in spec}, space.suggest, trial_mod.suggest
-    for family, knobs in spec.items():
-        space.SPACES[family] = {k: ("cat", list(v)) for k, v in knobs.items() if k != "lr"}
+    from sizeup.zoo._registry import _FAMILIES
+
+    saved = {f: _FAMILIES[f] for f in spec}, space.suggest, trial_mod.suggest
+    for family, knobs in spec.items():  # the family's own space, replaced inside the block only
+        _FAMILIES[family] = dataclasses.replace(_FAMILIES[family], space={k: ("cat", list(v)) for k, v in knobs.items() if k != "lr"})
     space.suggest = trial_mod.suggest = lambda trial, families: suggest(trial, families, spec)  # run_trial's import
     try:
         yield
     finally:
-        for family, entry in saved[0].items():
-            if entry is None:
-                space.SPACES.pop(family, None)
-            else:
-                space.SPACES[family] = entry
+        _FAMILIES.update(saved[0])
         space.suggest, trial_mod.suggest = saved[1], saved[2]
 
 

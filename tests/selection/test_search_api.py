@@ -11,7 +11,6 @@ from torch import nn
 import sizeup
 from sizeup.errors import SizeupError
 from sizeup.selection import search
-from sizeup.selection.space import SPACES
 from sizeup.zoo import register
 from sizeup.zoo._registry import _FAMILIES
 
@@ -79,8 +78,7 @@ class _NaNNet(nn.Module):
 @pytest.fixture
 def nan_family(monkeypatch):
     register("nan_probe", config=_NaNConfig, inputs={"image"}, presets={"base": {}},
-             description="diverges on purpose")(lambda cfg, info: _NaNNet(cfg, info))
-    monkeypatch.setitem(SPACES, "nan_probe", {})
+             description="diverges on purpose", space={})(lambda cfg, info: _NaNNet(cfg, info))
     yield "nan_probe"
     _FAMILIES.pop("nan_probe", None)
 

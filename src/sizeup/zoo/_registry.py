@@ -14,9 +14,13 @@ from sizeup.errors import SizeupError
 
 ALWAYS_SHOWN = ("width", "depth", "heads", "model", "mode")  # what a leaderboard label never leaves out
 
-__all__ = ["Family", "ModelSpec", "register", "build", "make_config", "get_family", "list_families", "split_name"]
+__all__ = ["Family", "ModelSpec", "Space", "register", "build", "make_config", "get_family", "list_families", "split_name",
+           "DEFAULT_LR_RANGE"]
 
 Builder = Callable[[Any, DataInfo], nn.Module]
+# knob -> ("int" | "cat" | "float" | "log", choices or (low, high)): what the search may try for the knob
+Space = dict[str, tuple[str, Any]]
+DEFAULT_LR_RANGE = (1e-3, 3e-2)  # peak learning rates for convolutions and MLPs; a family states its own otherwise
 
 
 @dataclass(frozen=True)
@@ -29,6 +33,10 @@ class Family:
     input_kinds: frozenset[str]
     presets: dict[str, dict[str, Any]]
     description: str
+    space: Space | None = None  # None: the search never samples this family
+    lr_range: tuple[float, float] = DEFAULT_LR_RANGE
+    lr_by_mode: dict[str, tuple[float, float]] = dataclasses.field(default_factory=dict)  # e.g. a frozen encoder's probe
+    searched_by_default: bool = True  # False: searched only when named in [search] families
 
     @property
     def knobs(self) -> list[str]:
@@ -62,14 +70,24 @@ _FAMILIES: dict[str, Family] = {}
 
 
 def register(
-    name: str, *, config: type, inputs: set[str], presets: dict[str, dict[str, Any]], description: str
+    name: str, *, config: type, inputs: set[str], presets: dict[str, dict[str, Any]], description: str,
+    space: Space | None = None, lr_range: tuple[float, float] = DEFAULT_LR_RANGE,
+    lr_by_mode: dict[str, tuple[float, float]] | None = None, searched_by_default: bool = True,
 ) -> Callable[[Builder], Builder]:
-    """Decorator: register ``builder(config, info) -> nn.Module`` as family ``name``."""
+    """Decorator: register ``builder(config, info) -> nn.Module`` as family ``name``.
+
+    ``space`` is what the search may try for each knob, ``lr_range`` its peak learning rates (``lr_by_mode`` per value
+    of a ``mode`` knob), so a family is added by one file.
+    """
 
     def deco(builder: Builder) -> Builder:
         if name in _FAMILIES:
             raise RuntimeError(f"model family {name!r} is registered twice")
-        _FAMILIES[name] = Family(name, config, builder, frozenset(inputs), presets, description)
+        unknown = sorted(set(space or {}) - {f.name for f in dataclasses.fields(config)})
+        if unknown:
+            raise RuntimeError(f"model family {name!r}: its search space names unknown knobs {unknown}")
+        _FAMILIES[name] = Family(name, config, builder, frozenset(inputs), presets, description, space, lr_range,
+                                 dict(lr_by_mode or {}), searched_by_default)
         return builder
 
     return deco

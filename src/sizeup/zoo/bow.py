@@ -40,6 +40,7 @@ class BagOfEmbeddings(nn.Module):
 
 
 @register("bow", config=BowConfig, inputs={"tokens"}, presets=PRESETS,
-          description="bag of embeddings (fastText-like) text classifier")
+          description="bag of embeddings (fastText-like) text classifier",
+          space={"width": ("cat", [32, 64, 128, 256]), "depth": ("int", (1, 2)), "dropout": ("float", (0.0, 0.5))})
 def build_bow(cfg: BowConfig, info: DataInfo) -> nn.Module:
     return BagOfEmbeddings(cfg, info)

@@ -92,6 +92,8 @@ class ConvNet(nn.Module):
 
 
 @register("cnn", config=CNNConfig, inputs={"signal", "image"}, presets=PRESETS,
-          description="1-D/2-D convolutional network (residual, optional dilation) with global pooling")
+          description="1-D/2-D convolutional network (residual, optional dilation) with global pooling",
+          space={"width": ("cat", [8, 16, 32, 64, 96]), "depth": ("int", (2, 5)), "kernel": ("cat", [3, 5, 7]),
+                 "residual": ("cat", [True, False]), "dilation": ("cat", [False, True]), "dropout": ("float", (0.0, 0.3))})
 def build_cnn(cfg: CNNConfig, info: DataInfo) -> nn.Module:
     return ConvNet(cfg, info)

@@ -132,7 +132,10 @@ class GPT(nn.Module):
         return self.head(h), cache
 
 
+# attention wants smaller steps than convolutions
 @register("gpt", config=GPTConfig, inputs={"lm", "tokens", "signal"}, presets=PRESETS,
-          description="decoder-only Transformer (causal self-attention, learned or rotary positions)")
+          description="decoder-only Transformer (causal self-attention, learned or rotary positions)",
+          space={"width": ("cat", [32, 64, 128]), "depth": ("int", (1, 4)), "heads": ("cat", [2, 4]),
+                 "dropout": ("float", (0.0, 0.3)), "positions": ("cat", ["learned", "rotary"])}, lr_range=(3e-4, 3e-3))
 def build_gpt(cfg: GPTConfig, info: DataInfo) -> nn.Module:
     return GPT(cfg, info)

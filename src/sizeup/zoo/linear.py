@@ -17,7 +17,8 @@ class LinearConfig:
 
 
 @register("linear", config=LinearConfig, inputs={"tabular", "signal", "image"},
-          presets={"base": {}}, description="logistic/linear regression on the flattened input")
+          presets={"base": {}}, description="logistic/linear regression on the flattened input",
+          space={})
 def build_linear(cfg: LinearConfig, info: DataInfo) -> nn.Module:
     layers: list[nn.Module] = [nn.Flatten()]
     if cfg.dropout:

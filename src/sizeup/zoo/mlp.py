@@ -30,7 +30,8 @@ PRESETS = {"tiny": {"width": 32, "depth": 1}, "small": {"width": 64, "depth": 2}
 
 
 @register("mlp", config=MLPConfig, inputs={"tabular", "signal", "image"}, presets=PRESETS,
-          description="feed-forward network on the flattened input")
+          description="feed-forward network on the flattened input",
+          space={"width": ("cat", [32, 64, 128, 256, 512]), "depth": ("int", (1, 4)), "dropout": ("float", (0.0, 0.4))})
 def build_mlp(cfg: MLPConfig, info: DataInfo) -> nn.Module:
     layers: list[nn.Module] = [nn.Flatten()]
     n_in = flat_features(info)

@@ -196,7 +196,11 @@ class PretrainedClassifier(nn.Module):
         return self.head(self.drop(feats))
 
 
+# Fine-tuning takes small steps; a frozen encoder trains only its linear head (a probe), which wants steps a hundred
+# times larger. Searched only when named: it needs an optional extra, and fine-tuning on a CPU outlasts a default budget.
 @register("pretrained", config=PretrainedConfig, inputs={"tokens"}, presets=PRESETS,
-          description="local Hugging Face encoder (pretrained:minilm or pretrained:/path), frozen or fine-tuned")
+          description="local Hugging Face encoder (pretrained:minilm or pretrained:/path), frozen or fine-tuned",
+          space={"mode": ("cat", ["frozen", "finetune"])}, lr_range=(2e-5, 2e-4), lr_by_mode={"frozen": (1e-3, 3e-2)},
+          searched_by_default=False)
 def build_pretrained(cfg: PretrainedConfig, info: DataInfo) -> nn.Module:
     return PretrainedClassifier(cfg, info)

@@ -67,7 +67,10 @@ class RecurrentNet(nn.Module):
         return self.head(h), state
 
 
+# recurrent models want smaller steps than convolutions
 @register("rnn", config=RNNConfig, inputs={"signal", "image", "tokens", "lm"}, presets=PRESETS,
-          description="recurrent network (RNN/LSTM/GRU, optionally bidirectional)")
+          description="recurrent network (RNN/LSTM/GRU, optionally bidirectional)",
+          space={"width": ("cat", [16, 32, 64, 128]), "depth": ("int", (1, 2)), "cell": ("cat", ["gru", "lstm", "rnn"]),
+                 "bidirectional": ("cat", [True, False]), "dropout": ("float", (0.0, 0.3))}, lr_range=(1e-3, 1e-2))
 def build_rnn(cfg: RNNConfig, info: DataInfo) -> nn.Module:
     return RecurrentNet(cfg, info)

@@ -71,7 +71,10 @@ class Seq2Seq(nn.Module):
         return out
 
 
+# attention wants smaller steps than convolutions
 @register("seq2seq", config=Seq2SeqConfig, inputs={"seq2seq"}, presets=PRESETS,
-          description="encoder-decoder Transformer with cross-attention")
+          description="encoder-decoder Transformer with cross-attention",
+          space={"width": ("cat", [32, 64, 128]), "depth": ("int", (1, 3)), "heads": ("cat", [2, 4]),
+                 "dropout": ("float", (0.0, 0.3))}, lr_range=(3e-4, 3e-3))
 def build_seq2seq(cfg: Seq2SeqConfig, info: DataInfo) -> nn.Module:
     return Seq2Seq(cfg, info)

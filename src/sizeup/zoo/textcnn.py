@@ -42,6 +42,7 @@ class TextCNN(nn.Module):
 
 
 @register("textcnn", config=TextCNNConfig, inputs={"tokens"}, presets=PRESETS,
-          description="TextCNN: multi-width convolutions with max-over-time pooling")
+          description="TextCNN: multi-width convolutions with max-over-time pooling",
+          space={"width": ("cat", [32, 64, 128, 256]), "dropout": ("float", (0.1, 0.5))})
 def build_textcnn(cfg: TextCNNConfig, info: DataInfo) -> nn.Module:
     return TextCNN(cfg, info)

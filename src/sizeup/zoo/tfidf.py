@@ -85,6 +85,7 @@ class HashedNgrams(nn.Module):
 
 
 @register("tfidf", config=TfidfConfig, inputs={"tokens"}, presets=PRESETS,
-          description="linear model over hashed 1..n-gram counts (the TF-IDF + logistic regression baseline)")
+          description="linear model over hashed 1..n-gram counts (the TF-IDF + logistic regression baseline)",
+          space={"ngram": ("int", (1, 3)), "buckets": ("cat", [2**16, 2**18, 2**20])}, lr_range=(3e-3, 1e-1))
 def build_tfidf(cfg: TfidfConfig, info: DataInfo) -> nn.Module:
     return HashedNgrams(cfg, info)

@@ -60,7 +60,10 @@ class TransformerEncoderNet(nn.Module):
         return self.head(masked_mean(h, mask))
 
 
+# attention wants smaller steps than convolutions
 @register("transformer", config=TransformerConfig, inputs={"signal", "image", "tokens"}, presets=PRESETS,
-          description="Transformer encoder with multi-head self-attention")
+          description="Transformer encoder with multi-head self-attention",
+          space={"width": ("cat", [32, 64, 128]), "depth": ("int", (1, 4)), "heads": ("cat", [2, 4]),
+                 "dropout": ("float", (0.0, 0.3))}, lr_range=(3e-4, 3e-3))
 def build_transformer(cfg: TransformerConfig, info: DataInfo) -> nn.Module:
     return TransformerEncoderNet(cfg, info)
