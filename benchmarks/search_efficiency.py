@@ -42,6 +42,7 @@ machine, 2 threads were ~100x slower for these tiny models, and one thread keeps
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import gc
 import itertools
 import math
