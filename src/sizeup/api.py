@@ -1,13 +1,41 @@
-"""The public verbs that span several stages, composed here so that each stage imports only those below it.
+"""The public verbs that span several stages, composed here so that each stage imports only the stages below it.
 
-``search`` selects a model (``sizeup.selection``), then the report is written from the run folder's files.
-``compress`` and ``explain`` work on a finished run.
+``search`` runs the selection stage with the compressed variants of ``[search] compress`` as an extension, then writes
+the report from the run folder's files. ``explain`` explains a model, then re-writes the report of its run, if any.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 from sizeup.compression import compress
-from sizeup.explanation import explain
-from sizeup.selection import search
+from sizeup.explanation import Explanation
+from sizeup.selection import SearchResult
+from sizeup.task import Task
 
 __all__ = ["search", "compress", "explain"]
+
+
+def search(task: Task | str | Path, **options: Any) -> SearchResult:
+    """Search, recommend and report (``sizeup.selection.search``'s options); see the README's Search section."""
+    from sizeup.compression.candidates import add_compressed_rows
+    from sizeup.report import write_report
+    from sizeup.selection import search as select
+
+    result = select(task, extend=add_compressed_rows, **options)
+    write_report(result.out_dir)
+    return result
+
+
+def explain(run_or_model: str | Path, **options: Any) -> Explanation:
+    """Explain a model (``sizeup.explanation.explain``'s options); a run's report then shows the explanations."""
+    from sizeup.explanation import explain as explain_model
+    from sizeup.report import write_explanations_page, write_report
+
+    result = explain_model(run_or_model, **options)
+    if result.run is not None and result.in_run_folder:
+        result.page = write_report(result.run)
+    else:
+        result.page = write_explanations_page(result)
+    return result

@@ -1,10 +1,19 @@
-"""Save and load models: ``model.safetensors`` (no code runs on load) + ``config.json`` that rebuilds it."""
+"""Save and load models: ``model.safetensors`` (no code runs on load) + ``config.json`` that rebuilds it, or
+``model.onnx`` + ``config.json`` for quantized and classic (scikit-learn) models.
+
+:func:`load_model` is the one door back from a saved folder, whatever wrote it: ``train``, the search (``best/``,
+``trials/<n>/``), ``compress`` (quantized ONNX, structurally pruned, distilled), or a classic model. :func:`rebuild`
+is the one place a model is rebuilt from a config.
+"""
 
 from __future__ import annotations
 
+import contextlib
 from pathlib import Path
 from typing import Any
 
+import torch
+from safetensors.torch import load_file
 from safetensors.torch import load_model as _load_weights
 from safetensors.torch import save_model as _save_weights
 from torch import nn
@@ -14,19 +23,28 @@ from sizeup._io import atomic_path, read_json, write_json
 from sizeup.data.bundle import DataInfo
 from sizeup.errors import SizeupError
 
-__all__ = ["save_model", "load_model", "model_folder", "WEIGHTS", "CONFIG"]
+__all__ = ["save_model", "load_model", "model_folder", "rebuild", "copy_model", "WEIGHTS", "CONFIG", "ONNX_FILE",
+           "SIZE_ATTRS", "layer_sizes"]
 
-WEIGHTS, CONFIG = "model.safetensors", "config.json"
+WEIGHTS, CONFIG, ONNX_FILE = "model.safetensors", "config.json", "model.onnx"
+MODEL_FILES = (WEIGHTS, ONNX_FILE, CONFIG)
+SIZE_ATTRS = ("in_channels", "out_channels", "in_features", "out_features", "num_features", "normalized_shape")
 
 
 def save_model(model: nn.Module, info: DataInfo, folder: str | Path, *, extra: dict[str, Any] | None = None) -> Path:
-    """Write weights and the config that rebuilds the model (family, size knobs, data info) into ``folder``."""
+    """Write the weights (or the ONNX graph of a model that carries one) and the config that rebuilds the model."""
     spec = getattr(model, "spec", None)
     if spec is None:
         raise SizeupError("only models built by sizeup.zoo.build can be saved (they carry model.spec)")
     folder = Path(folder)
-    with atomic_path(folder / WEIGHTS) as tmp:
-        _save_weights(model, str(tmp))
+    onnx_bytes = getattr(model, "onnx_bytes", None)
+    if onnx_bytes is not None:  # a classic model: its fitted graph is the model
+        with atomic_path(folder / ONNX_FILE) as tmp:
+            tmp.write_bytes(onnx_bytes())
+        extra = {**(extra or {}), "format": "onnx"}
+    else:
+        with atomic_path(folder / WEIGHTS) as tmp:
+            _save_weights(model, str(tmp))
     write_json(folder / CONFIG, {"sizeup_version": __version__, **spec.to_dict(), "data": info.to_dict(), **(extra or {})})
     return folder
 
@@ -43,22 +61,89 @@ def model_folder(path: str | Path) -> Path:
                       "run folder (e.g. runs/<task name> or runs/<task name>/train-cnn), or a saved model folder")
 
 
-def load_model(folder: str | Path) -> nn.Module:
-    """Rebuild a saved model exactly; it carries ``.spec`` and ``.info`` and is in eval mode."""
+def rebuild(meta: dict[str, Any], *, device: str | torch.device | None = None, **override: Any) -> tuple[nn.Module, DataInfo]:
+    """A fresh, untrained model of a saved ``config.json`` (its knobs with ``override`` on top), and its data info."""
     from sizeup.zoo import build, get_family
 
+    for key in ("family", "config", "data"):
+        if key not in meta:
+            raise SizeupError(f"the model config has no {key!r} entry; it was not written by sizeup")
+    info = DataInfo.from_dict(meta["data"])
+    config = get_family(meta["family"]).config_cls(**{**meta["config"], **override})
+    with torch.device(device) if device is not None else contextlib.nullcontext():
+        return build(meta["family"], info, config=config), info
+
+
+def layer_sizes(model: nn.Module) -> dict[str, dict[str, Any]]:
+    """The size attributes of every layer: what a structurally pruned model must have restored when it is loaded."""
+    sizes = {}
+    for name, m in model.named_modules():
+        attrs = {a: (list(v) if isinstance(v, tuple) else v) for a in SIZE_ATTRS if isinstance(v := getattr(m, a, None), (int, tuple))}
+        if attrs:
+            sizes[name] = attrs
+    return sizes
+
+
+def _restore_layer_sizes(model: nn.Module, sizes: dict[str, dict[str, Any]], weights: dict[str, torch.Tensor]) -> nn.Module:
+    """Give a freshly built model the pruned layer sizes and tensors (shapes come from the saved weights)."""
+    modules = dict(model.named_modules())
+    for name, attrs in sizes.items():
+        for a, v in attrs.items():
+            setattr(modules[name], a, tuple(v) if isinstance(v, list) else v)
+    own = {**dict(model.named_parameters()), **dict(model.named_buffers())}
+    missing = sorted(set(own) - set(weights))
+    if missing:
+        raise SizeupError(f"the pruned weights lack {missing[0]!r}; the model folder does not match its config.json")
+    for name, tensor in weights.items():
+        own[name].data = tensor
+    return model
+
+
+def load_model(folder: str | Path) -> nn.Module:
+    """Rebuild a saved model exactly; it carries ``.spec`` and ``.info`` and is in eval mode.
+
+    A quantized or classic model comes back as an :class:`sizeup.export.OnnxModel` running in onnxruntime.
+    """
     folder = Path(folder)
     if not folder.is_dir():
         raise SizeupError(f"model folder {str(folder)!r} not found; give the folder holding {WEIGHTS} and {CONFIG}")
     meta = read_json(folder / CONFIG)
-    for key in ("family", "config", "data"):
-        if key not in meta:
-            raise SizeupError(f"{folder / CONFIG} has no {key!r} entry; it was not written by sizeup")
-    info = DataInfo.from_dict(meta["data"])
-    config = get_family(meta["family"]).config_cls(**meta["config"])
-    model = build(meta["family"], info, config=config)
-    if not (folder / WEIGHTS).is_file():
-        raise SizeupError(f"{folder / WEIGHTS} not found; the model folder is incomplete")
-    _load_weights(model, str(folder / WEIGHTS))
-    model.info = info
+    comp = meta.get("compression") or {}
+    if meta.get("format") == "onnx" or comp.get("format") == "onnx":
+        model = _onnx_model(folder, meta)
+    else:
+        model, info = rebuild(meta)
+        if not (folder / WEIGHTS).is_file():
+            raise SizeupError(f"{folder / WEIGHTS} not found; the model folder is incomplete")
+        if "layer_sizes" in comp:
+            _restore_layer_sizes(model, comp["layer_sizes"], load_file(str(folder / WEIGHTS)))
+        else:
+            _load_weights(model, str(folder / WEIGHTS))
+        model.info = info
     return model.eval()
+
+
+def _onnx_model(folder: Path, meta: dict[str, Any]) -> nn.Module:
+    from sizeup.export import OnnxModel
+    from sizeup.zoo import ModelSpec, get_family
+
+    if not (folder / ONNX_FILE).is_file():
+        raise SizeupError(f"{folder / ONNX_FILE} not found; the model folder is incomplete")
+    model = OnnxModel(folder / ONNX_FILE)
+    model.info = DataInfo.from_dict(meta["data"])
+    model.spec = ModelSpec(meta["family"], get_family(meta["family"]).config_cls(**meta["config"]))
+    return model
+
+
+def copy_model(source: Path, dest: Path) -> Path:
+    """Copy a saved model folder's model files into ``dest`` (each replaced atomically; stale ones removed)."""
+    import shutil
+
+    dest.mkdir(parents=True, exist_ok=True)
+    for name in MODEL_FILES:
+        if (source / name).is_file():
+            with atomic_path(dest / name) as tmp:
+                shutil.copyfile(source / name, tmp)
+        elif (dest / name).exists():
+            (dest / name).unlink()
+    return dest

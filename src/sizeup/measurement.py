@@ -39,11 +39,16 @@ class Measurement:
 
 
 def count_params(model: nn.Module) -> int:
-    """Parameters, each shared (tied) tensor counted once."""
-    return sum(p.numel() for p in model.parameters())
+    """Parameters, each shared (tied) tensor counted once; a classic model states its own (``n_parameters``)."""
+    own = getattr(model, "n_parameters", None)
+    return int(own) if own is not None else sum(p.numel() for p in model.parameters())
 
 
 def weight_bytes(model: nn.Module) -> int:
+    """Bytes of the weights: parameters and buffers, or a classic model's ONNX graph."""
+    graph = getattr(model, "onnx_bytes", None)
+    if graph is not None:
+        return len(graph())
     tensors = {id(t): t for t in [*model.parameters(), *model.buffers()]}
     return sum(t.numel() * t.element_size() for t in tensors.values())
 
@@ -51,8 +56,12 @@ def weight_bytes(model: nn.Module) -> int:
 def count_flops(model: nn.Module, inputs: tuple[torch.Tensor, ...]) -> int:
     """Forward FLOPs of ``model(*inputs)`` as counted by PyTorch's ``FlopCounterMode``.
 
-    Attention is counted in full (QKᵀ and AV): see :func:`countable_attention`.
+    Attention is counted in full (QKᵀ and AV): see :func:`countable_attention`. A classic model states its own
+    per-sample count (``flops_per_sample``: multiply-adds of a linear model, comparisons down its trees).
     """
+    own = getattr(model, "flops_per_sample", None)
+    if own is not None:
+        return int(own) * len(inputs[0])
     with countable_attention(), torch.no_grad(), FlopCounterMode(display=False) as counter:
         model(*inputs)
     return int(counter.get_total_flops())

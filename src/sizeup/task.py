@@ -82,6 +82,7 @@ class SearchSpec(_Strict):
 
     families: list[str] | None = None
     metric: str | None = None
+    validation: str = Field("auto", pattern=r"^(auto|holdout|kfold(:([2-9]|1[0-9]|20))?)$")  # auto: k-fold on small data
     retrain_on_full: bool = False
     compress: list[str] = []  # e.g. ["int8", "prune:0.5"]: compressed variants of the best candidates join the leaderboard
 
@@ -89,7 +90,7 @@ class SearchSpec(_Strict):
     @classmethod
     def _methods(cls, value: list[str]) -> list[str]:
         if value:
-            from sizeup.compression.methods import parse_method
+            from sizeup._methods import parse_method
 
             for method in value:
                 parse_method(method)

@@ -7,7 +7,7 @@ import json
 import torch
 
 import sizeup
-from sizeup.compression import load_compressed
+from sizeup.checkpoint import load_model as load_compressed
 from sizeup.compression.prune import sparsity
 
 

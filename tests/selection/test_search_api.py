@@ -25,8 +25,9 @@ def test_search_returns_leaderboard_pareto_and_a_trained_recommendation(tiny_tas
     assert result.recommended.feasible and result.recommended.trial is not None
     assert isinstance(result.recommended.model, nn.Module)
     assert set(result.pareto["trial"]) <= set(board["trial"])
-    for name in ("study.db", "leaderboard.csv", "pareto.csv", "recommendation.json", "report.html",
-                 "best/model.safetensors", "best/config.json"):
+    assert not (tmp_path / "run" / "report.html").exists()  # the selection stage writes files; api.search the report
+    for name in ("study.db", "leaderboard.csv", "pareto.csv", "recommendation.json", "history.json", "task.json",
+                 "estimates.json", "data_summary.json", "best/model.safetensors", "best/config.json"):
         assert (tmp_path / "run" / name).is_file(), name
     reloaded = sizeup.load(tmp_path / "run" / "best")
     x = torch.rand(3, 1, 8, 8)

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 
 from sizeup._io import to_jsonable
-from sizeup.errors import SizeupError
+from sizeup.errors import SearchCrashed, SizeupError
 
 __all__ = ["stdout", "stderr", "handle_errors", "emit_json", "to_jsonable"]
 
@@ -32,6 +32,9 @@ def handle_errors(fn: F) -> F:
         except SizeupError as exc:
             stderr.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
             raise typer.Exit(2) from None
+        except SearchCrashed as exc:
+            stderr.print(f"error: {exc}", highlight=False, markup=False)
+            raise typer.Exit(1) from None
         except KeyboardInterrupt:
             stderr.print("[yellow]interrupted[/]: finished work is saved; run the command again to resume")
             raise typer.Exit(130) from None

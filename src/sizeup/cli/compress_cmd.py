@@ -27,7 +27,7 @@ def compress(
     """Compress a model, re-measure it on this device and print a before/after table."""
     from sizeup.compression._impl import compress_source
     from sizeup.compression._source import open_source
-    from sizeup.compression.methods import parse_method
+    from sizeup._methods import parse_method
 
     methods = [parse_method(m) for m in method]  # every method string is checked before any work
     if out is not None and len(methods) > 1:

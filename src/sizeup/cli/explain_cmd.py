@@ -22,7 +22,7 @@ def explain(
     json_out: bool = typer.Option(False, "--json", help="Print the outcome as one JSON object on stdout."),
 ) -> None:
     """Explain a trained model on test examples and add the figures to the run's report."""
-    from sizeup.explanation import explain as run_explain
+    from sizeup.api import explain as run_explain
 
     result = run_explain(target, samples=samples, wrong=wrong, task=task, out=out)
     if json_out:

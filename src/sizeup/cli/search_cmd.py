@@ -14,7 +14,7 @@ from sizeup.errors import SizeupError
 
 __all__ = ["search"]
 
-SHOWN = ["trial", "model", "status", "params", "latency_ms", "train_seconds"]
+SHOWN = ["id", "model", "status", "params", "latency_ms", "train_seconds"]
 
 
 @handle_errors
@@ -33,7 +33,7 @@ def search(
 ) -> None:
     """Search the model families that fit the data, print a leaderboard and recommend a model."""
     from sizeup.cli.search_progress import RichSearchProgress
-    from sizeup.selection import search as run_search
+    from sizeup.api import search as run_search
     from sizeup.training.run import as_task
 
     if resume and force:
@@ -44,14 +44,17 @@ def search(
                         max_epochs=max_epochs, seed=seed, progress=progress, resume=resume)
     rec = result.recommended
     if json_out:
-        emit_json({"recommended": {"trial": rec.trial, "feasible": rec.feasible, "headline": rec.headline,
+        emit_json({"recommended": {"id": rec.id, "trial": rec.trial, "feasible": rec.feasible, "headline": rec.headline,
                                    "reasons": rec.reasons, **(rec.row or {})},
                    "metric": result.metric, "out_dir": str(result.out_dir),
                    "leaderboard": result.leaderboard.to_dict(orient="records"),
-                   "pareto": result.pareto["trial"].tolist()})
+                   "pareto": result.pareto["id"].tolist(), "timing": result.timing, "plan": result.plan})
         return
     stdout.print(_leaderboard(result, top))
     print_recommendation(stdout, rec)
+    t = result.timing
+    stderr.print(f"time: data {t.get('data_seconds', 0):.1f} s (before the budget), trials {t.get('trials_seconds', 0):.0f} s, "
+                 f"finishing {t.get('finishing_seconds', 0):.1f} s", highlight=False, markup=False)
     stderr.print(f"run folder: [bold]{result.out_dir}[/] (leaderboard.csv, best/, report.html, study.db)")
 
 
@@ -65,23 +68,28 @@ def print_recommendation(console, rec) -> None:
 def _leaderboard(result, top: int) -> Table:
     m = result.metric
     cols = SHOWN[:4] + [f"val_{m}", f"test_{m}"] + SHOWN[4:]
-    table = Table(title=f"leaderboard ({len(result.leaderboard)} candidates; * = Pareto front, quality vs latency)")
+    table = Table(title=f"leaderboard ({len(result.leaderboard)} candidates; * = Pareto front, quality vs latency; "
+                        "val ± its standard error)")
     for c in cols:
-        table.add_column(c, justify="left" if c in ("family", "model", "status") else "right", overflow="fold")
-    front = set(result.pareto["trial"])
+        table.add_column("trial" if c == "id" else c, justify="left" if c in ("model", "status") else "right",
+                         overflow="fold")
+    front = set(result.pareto["id"])
     for _, r in result.leaderboard.head(top).iterrows():
-        cells = []
-        for c in cols:
-            v = r[c]
-            if c == "trial":
-                cells.append(f"{int(v)}{'*' if v in front else ''}")
-            elif v is None or (isinstance(v, float) and v != v):
-                cells.append("")
-            elif c == "params":
-                cells.append(f"{int(v):,}")
-            elif isinstance(v, float):
-                cells.append(f"{v:.4f}" if c.startswith(("val_", "test_")) else f"{v:.3g}")
-            else:
-                cells.append(str(v))
-        table.add_row(*cells)
+        table.add_row(*[_cell(r, c, front) for c in cols])
     return table
+
+
+def _cell(r, c: str, front: set) -> str:
+    v = r[c]
+    if c == "id":
+        return f"{v}{'*' if v in front else ''}"
+    if v is None or (isinstance(v, float) and v != v):
+        return ""
+    if c == "params":
+        return f"{int(v):,}"
+    se = r.get(f"{c}_se") if c.startswith("val_") else None
+    if se is not None and se == se:
+        return f"{v:.4f} ±{se:.4f}"
+    if isinstance(v, float):
+        return f"{v:.4f}" if c.startswith(("val_", "test_")) else f"{v:.3g}"
+    return str(v)

@@ -19,7 +19,9 @@ class RichSearchProgress:
         self.progress = Progress(TextColumn("[bold]search"), BarColumn(), TextColumn("{task.fields[status]}"),
                                  TimeElapsedColumn(), console=stderr)
 
-    def start(self, *, total: int | None, budget_s: float | None, done: int) -> None:
+    def start(self, *, total: int | None, budget_s: float | None, done: int, plan: str = "") -> None:
+        if plan:
+            stderr.print(plan, highlight=False, markup=False)
         self.t0, self.total, self.budget, self.done, self.best = time.monotonic(), total, budget_s, done, None
         self.current = ""
         self.progress.start()

@@ -4,7 +4,6 @@ knowledge distillation, each re-measured on this device against the original."""
 from __future__ import annotations
 
 from sizeup.compression._impl import CompressResult, Figures, compress
-from sizeup.compression.apply import load_compressed
-from sizeup.compression.methods import METHODS, Method, parse_method
+from sizeup._methods import METHODS, Method, parse_method
 
-__all__ = ["compress", "CompressResult", "Figures", "load_compressed", "parse_method", "Method", "METHODS"]
+__all__ = ["compress", "CompressResult", "Figures", "parse_method", "Method", "METHODS"]

@@ -13,7 +13,7 @@ from torch import nn
 
 from sizeup._io import prepare_out_dir, write_json
 from sizeup.compression._source import Source, open_source
-from sizeup.compression.methods import Method, parse_method
+from sizeup._methods import Method, parse_method
 from sizeup.task import Task
 
 __all__ = ["compress", "compress_source", "CompressResult", "Figures", "measure_figures", "NO_SPEEDUP"]
@@ -100,7 +100,7 @@ class CompressResult:
 def measure_figures(name: str, model: nn.Module, source: Source, *, size_bytes: int, description: str,
                     latency_budget_s: float = 1.0, params: int | None = None) -> Figures:
     """Test quality plus the one measuring path (``sizeup.measure``) for torch and ONNX models alike."""
-    from sizeup.compression.onnx_quant import OnnxModel
+    from sizeup.export import OnnxModel
     from sizeup.measurement import measure, measure_onnx
     from sizeup.training import Objective, evaluate
     from sizeup.training.run import example_inputs
@@ -158,7 +158,7 @@ def compress_source(source: Source, method: Method, *, out: str | Path | None = 
                             description=applied.description, latency_budget_s=latency_budget_s, params=params)
     reference = None
     if applied.reference is not None:
-        from sizeup.compression.onnx_quant import OnnxModel
+        from sizeup.export import OnnxModel
 
         reference = measure_figures("onnx float (reference)", OnnxModel(applied.reference), source,
                                     size_bytes=applied.reference.stat().st_size, description="same model, ONNX fp32",

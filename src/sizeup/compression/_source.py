@@ -1,6 +1,6 @@
 """What ``compress`` starts from: a search run (its ``best/`` model) or a saved model folder, plus the task
 whose data re-measure quality: from ``--task``, the ``task`` a ``train`` run saved in ``config.json``, or
-the search study's settings in ``study.db``."""
+the ``task.json`` a search saved in its run folder."""
 
 from __future__ import annotations
 
@@ -26,18 +26,11 @@ class Source:
     data: DataBundle
 
 
-def _task_from_study(model_dir: Path) -> Task | None:
-    import optuna
-
+def _task_from_run(model_dir: Path) -> Task | None:
+    """The task a search saved in its run folder (``task.json``), looking up from the model folder."""
     for folder in (model_dir, *list(model_dir.parents)[:3]):
-        db = folder / "study.db"
-        if db.is_file():
-            optuna.logging.set_verbosity(optuna.logging.ERROR)
-            study = optuna.load_study(study_name=None, storage=f"sqlite:///{db.resolve()}")
-            settings = study.user_attrs.get("settings", {})
-            if "data" in settings:
-                return Task.from_dict({"name": study.study_name, "data": settings["data"],
-                                       "search": {"metric": settings.get("metric")}}, origin=str(db))
+        if (folder / "task.json").is_file():
+            return Task.from_dict(read_json(folder / "task.json"), origin=str(folder / "task.json"))
     return None
 
 
@@ -47,9 +40,9 @@ def _task(model_dir: Path, task: Task | str | Path | None) -> Task:
     saved = read_json(model_dir / CONFIG).get("task")
     if saved:
         return Task.from_dict(saved, origin=str(model_dir / CONFIG))
-    found = _task_from_study(model_dir)
+    found = _task_from_run(model_dir)
     if found is None:
-        raise SizeupError(f"no task saved with {model_dir} (no 'task' in {CONFIG}, no study.db); "
+        raise SizeupError(f"no task saved with {model_dir} (no 'task' in {CONFIG}, no task.json in its run folder); "
                           "pass the task file with --task TASK.toml so test quality can be measured")
     return found
 

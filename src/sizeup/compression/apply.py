@@ -1,5 +1,5 @@
 """Apply one method to a copy of the model and save the result: ONNX for quantized models, safetensors
-plus ``config.json`` otherwise; :func:`load_compressed` loads any of them back."""
+plus ``config.json`` otherwise; ``sizeup.checkpoint.load_model`` (``sizeup.load``) loads any of them back."""
 
 from __future__ import annotations
 
@@ -10,14 +10,12 @@ from typing import Any
 from torch import nn
 
 from sizeup._io import read_json, write_json
-from sizeup.checkpoint import CONFIG, WEIGHTS, load_model, save_model
+from sizeup.checkpoint import CONFIG, ONNX_FILE, WEIGHTS, layer_sizes, save_model
 from sizeup.compression._source import Source
-from sizeup.compression.methods import Method
-from sizeup.errors import SizeupError
+from sizeup._methods import Method
 
-__all__ = ["Applied", "apply_method", "load_compressed"]
+__all__ = ["Applied", "apply_method"]
 
-ONNX_FILE = "model.onnx"
 
 
 @dataclass
@@ -37,7 +35,8 @@ def apply_method(model: nn.Module, method: Method, source: Source, out: Path) ->
     info, data = source.data.info, source.data
     meta = {"method": method.text, "source": str(source.model_dir)}
     if method.quantized:
-        from sizeup.compression.onnx_quant import OnnxModel, quantize
+        from sizeup.compression.onnx_quant import quantize
+        from sizeup.export import OnnxModel
 
         path, fp32 = quantize(model, method, example_inputs(info, data.train, 512), out / ONNX_FILE)
         write_json(out / CONFIG, {**read_json(source.model_dir / CONFIG), "compression": {**meta, "format": "onnx"}})
@@ -66,36 +65,7 @@ def apply_method(model: nn.Module, method: Method, source: Source, out: Path) ->
         details["sparsity"] = prune.sparsity(model)
         details["notes"] = [f"{details['sparsity']:.0%} of the weights are zero, but dense kernels do not skip zeros: "
                             "unstructured pruning does not make this model faster or smaller on disk"]
-    extra = {**meta, **({"layer_sizes": prune.layer_sizes(model)} if structured else {}), **details}
+    extra = {**meta, **({"layer_sizes": layer_sizes(model)} if structured else {}), **details}
     save_model(model, info, out, extra={"compression": extra})
     desc = f"{model.spec.describe()} {'channels' if structured else 'weights'} pruned {method.ratio:.0%}"
     return Applied(model.eval(), False, (out / WEIGHTS).stat().st_size, desc, details=details)
-
-
-def load_compressed(folder: str | Path) -> nn.Module:
-    """Load what ``compress`` saved: an ONNX-backed module for quantized models, a torch model otherwise."""
-    from safetensors.torch import load_file
-
-    from sizeup.data.bundle import DataInfo
-
-    folder = Path(folder)
-    meta = read_json(folder / CONFIG)
-    comp = meta.get("compression") or {}
-    if comp.get("format") == "onnx":
-        from sizeup.compression.onnx_quant import OnnxModel
-
-        if not (folder / ONNX_FILE).is_file():
-            raise SizeupError(f"{folder / ONNX_FILE} not found; the compressed model folder is incomplete")
-        model = OnnxModel(folder / ONNX_FILE)
-        model.info = DataInfo.from_dict(meta["data"])
-        return model.eval()
-    if "layer_sizes" not in comp:
-        return load_model(folder)
-    from sizeup.compression.prune import rebuild_pruned
-    from sizeup.zoo import build, get_family
-
-    info = DataInfo.from_dict(meta["data"])
-    model = build(meta["family"], info, config=get_family(meta["family"]).config_cls(**meta["config"]))
-    model = rebuild_pruned(model, comp["layer_sizes"], load_file(str(folder / WEIGHTS)))
-    model.info = info
-    return model.eval()

@@ -14,7 +14,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from sizeup.compression.methods import Method
+from sizeup._methods import Method
 from sizeup.data.bundle import DataBundle
 from sizeup.errors import SizeupError
 from sizeup.training.objectives import Objective

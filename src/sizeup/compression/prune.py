@@ -3,7 +3,7 @@ magnitude pruning (``torch.nn.utils.prune``) that only zeroes weights; both fine
 
 Zeroed weights do not make dense kernels faster: unstructured pruning reports its sparsity and says so.
 A structurally pruned model no longer matches its config, so the changed layer sizes are saved next to
-the weights and :func:`rebuild_pruned` reapplies them before loading.
+the weights (``checkpoint.layer_sizes``) and ``checkpoint.load_model`` reapplies them before loading.
 """
 
 from __future__ import annotations
@@ -14,14 +14,13 @@ import torch
 from torch import nn
 
 from sizeup._imports import optional_import
-from sizeup.compression.methods import Method
+from sizeup._methods import Method
 from sizeup.data.bundle import DataBundle
 from sizeup.errors import SizeupError
 from sizeup.training.callbacks import Callback
 
-__all__ = ["prune_structured", "prune_unstructured", "fine_tune", "layer_sizes", "rebuild_pruned", "sparsity"]
+__all__ = ["prune_structured", "prune_unstructured", "fine_tune", "sparsity"]
 
-SIZE_ATTRS = ("in_channels", "out_channels", "in_features", "out_features", "num_features", "normalized_shape")
 FINE_TUNE_EPOCHS = 5
 
 
@@ -84,26 +83,3 @@ class _KeepZeros(Callback):
             p.mul_(mask)
 
 
-def layer_sizes(model: nn.Module) -> dict[str, dict[str, Any]]:
-    """The size attributes of every layer (what :func:`rebuild_pruned` must restore)."""
-    sizes = {}
-    for name, m in model.named_modules():
-        attrs = {a: (list(v) if isinstance(v, tuple) else v) for a in SIZE_ATTRS if isinstance(v := getattr(m, a, None), (int, tuple))}
-        if attrs:
-            sizes[name] = attrs
-    return sizes
-
-
-def rebuild_pruned(model: nn.Module, sizes: dict[str, dict[str, Any]], weights: dict[str, torch.Tensor]) -> nn.Module:
-    """Give a freshly built model the pruned layer sizes and tensors (shapes come from the saved weights)."""
-    modules = dict(model.named_modules())
-    for name, attrs in sizes.items():
-        for a, v in attrs.items():
-            setattr(modules[name], a, tuple(v) if isinstance(v, list) else v)
-    own = {**dict(model.named_parameters()), **dict(model.named_buffers())}
-    missing = sorted(set(own) - set(weights))
-    if missing:
-        raise SizeupError(f"the pruned weights lack {missing[0]!r}; the model folder does not match its config.json")
-    for name, tensor in weights.items():
-        own[name].data = tensor
-    return model

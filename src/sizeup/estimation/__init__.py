@@ -15,10 +15,11 @@ from sizeup.estimation._params import ParamCounts, count_params
 from sizeup.estimation._roofline import Efficiency
 from sizeup.estimation._safetensors import safetensors_counts
 from sizeup.estimation._types import Cost, Estimate, Flops, MemoryBreakdown, PlanChoice, Setup, Timing
+from sizeup.estimation._winner import winner_costs
 
 __all__ = [
     "estimate", "estimate_module", "list_models", "list_hardware", "get_hardware",
     "Estimate", "Setup", "MemoryBreakdown", "Flops", "Timing", "Cost", "PlanChoice", "Hardware", "CatalogModel",
     "ApiPrice", "Efficiency", "TransformerShape", "ParamCounts", "shape_from_config", "count_params",
-    "safetensors_counts",
+    "safetensors_counts", "winner_costs",
 ]

@@ -11,22 +11,19 @@ import torch
 from sizeup.estimation._catalog import Hardware
 from sizeup.estimation._module_estimate import estimate_module
 from sizeup.estimation._types import Estimate, Setup
-from sizeup._knobs import parse_value
+from sizeup._knobs import parse_spec as _parse
 from sizeup.errors import SizeupError
 
 __all__ = ["estimate_zoo_spec", "estimate_saved_model", "parse_spec", "meta_inputs"]
 
 
 def parse_spec(text: str) -> tuple[str, dict[str, Any]]:
-    """``"cnn:width=32,depth=3"`` -> ``("cnn", {"width": 32, "depth": 3})``; values typed by :func:`parse_value`."""
-    family, _, rest = text.partition(":")
-    knobs: dict[str, Any] = {}
-    for item in filter(None, (x.strip() for x in rest.split(","))):
-        key, eq, value = item.partition("=")
-        if not eq or not key:
-            raise SizeupError(f"zoo spec {text!r}: {item!r} is not key=value; write e.g. cnn:width=32,depth=3")
-        knobs[key.strip()] = parse_value(value.strip())
-    return family.strip(), knobs
+    """``"cnn:width=32,depth=3"`` -> ``("cnn", {"width": 32, "depth": 3})`` (``sizeup._knobs.parse_spec``)."""
+    family, bare, knobs = _parse(text)
+    if bare or "" in knobs:
+        item = bare[0] if bare else f"={knobs['']}"
+        raise SizeupError(f"zoo spec {text!r}: {item!r} is not key=value; write e.g. cnn:width=32,depth=3")
+    return family, knobs
 
 
 def meta_inputs(info: Any, batch: int) -> tuple[torch.Tensor, ...]:
@@ -62,10 +59,8 @@ def estimate_zoo_spec(text: str, *, task: Any, setup: Setup, dtype: str | None, 
 
 def estimate_saved_model(folder: Path, meta: dict[str, Any], *, setup: Setup, dtype: str | None,
                          hardware: Hardware) -> Estimate:
-    from sizeup.data.bundle import DataInfo
-    from sizeup.zoo import get_family
+    from sizeup.checkpoint import rebuild
 
-    info = DataInfo.from_dict(meta["data"])
-    config = get_family(meta["family"]).config_cls(**meta["config"])
-    return _build_and_estimate(meta["family"], info, setup=setup, dtype=dtype, hardware=hardware, source="saved",
-                               name=f"{meta['family']} ({folder})", config=config)
+    model, info = rebuild(meta, device="meta")
+    return estimate_module(model, meta_inputs(info, setup.batch), hardware=hardware, mode=setup.mode, dtype=dtype,
+                           optimizer=setup.optimizer, name=f"{meta['family']} ({folder})", source="saved")

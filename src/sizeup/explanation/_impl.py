@@ -1,6 +1,6 @@
 """``sizeup.explain``: Integrated Gradients on test examples, attention maps, the confusion matrix and the
 most confidently wrong examples of a trained model; saved as ``explain/explanations.json`` plus PNGs,
-and added to the run's report."""
+which the run's report shows (``sizeup.api.explain`` re-writes it)."""
 
 from __future__ import annotations
 
@@ -24,13 +24,20 @@ class Explanation:
     """Where the explanations went, and how well Integrated Gradients met completeness."""
 
     out_dir: Path
-    page: Path  # the run's report.html, or explanations.html beside a bare model folder
+    run: Path | None  # the search run whose model was explained (None for a bare model folder)
     samples: int
     max_completeness_error: float  # max over samples of |sum(attr) − (f(x) − f(b))| / |f(x) − f(b)|
     n_steps: int  # the most integration steps any sample needed
     attention: bool
     test_accuracy: float | None = None
     notes: list[str] = field(default_factory=list)
+    page: Path | None = None  # the run's report.html, or explanations.html beside a bare model folder (set by api)
+    payload: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def in_run_folder(self) -> bool:
+        """Whether the explanations went where the run's report reads them (``<run>/explain``)."""
+        return self.run is not None and self.out_dir.resolve() == (self.run / "explain").resolve()
 
 
 def _resolve(target: Path, task: Task | str | Path | None) -> tuple[Path, Path | None, Task]:
@@ -39,7 +46,7 @@ def _resolve(target: Path, task: Task | str | Path | None) -> tuple[Path, Path |
     from sizeup.data import BUNDLED
     from sizeup.training.run import as_task
 
-    if (target / "study.db").is_file():
+    if (target / "recommendation.json").is_file() or (target / "study.db").is_file():
         run, model_dir = target, target / "best"
         if not (model_dir / "config.json").is_file():
             raise SizeupError(f"{model_dir} not found: the search in {run} has not recommended a model yet; "
@@ -47,18 +54,17 @@ def _resolve(target: Path, task: Task | str | Path | None) -> tuple[Path, Path |
     elif (target / "config.json").is_file():
         run, model_dir = None, target
     else:
-        raise SizeupError(f"{str(target)!r} is neither a run folder (with study.db) nor a model folder (with config.json)")
+        raise SizeupError(f"{str(target)!r} is neither a search run folder (with recommendation.json) nor a model folder "
+                          "(with config.json)")
     if task is not None:
         return model_dir, run, as_task(task)
     if run is not None:
-        from sizeup.report._run import load_run
-
-        view = load_run(run)
-        source = view.settings.get("data", {}).get("source", "")
+        saved = read_json(run / "task.json")
+        source = saved.get("data", {}).get("source", "")
         if source not in BUNDLED and not Path(source).is_absolute():
             raise SizeupError(f"{run} was searched on {source!r}, a path relative to its task file; "
                               "pass --task with that task file")
-        return model_dir, run, Task.from_dict({"name": view.name, "data": view.settings["data"]}, origin=str(run))
+        return model_dir, run, Task.from_dict(saved, origin=str(run / "task.json"))
     source = read_json(model_dir / "config.json")["data"]["name"]
     if source not in BUNDLED:
         raise SizeupError(f"{model_dir} was trained on {source!r}, which is not bundled; pass --task with the task file")
@@ -91,10 +97,9 @@ def explain(run_or_model: str | Path, *, samples: int = 6, wrong: int = 8, task:
     payload = _compute(model, info, data.test, out_dir, samples=samples, wrong=wrong)
     payload["model"] = model.spec.describe()
     write_json(out_dir / "explanations.json", payload)
-    page = _publish(run, out_dir, payload)
     errs = [s["rel_error"] for s in payload["samples"]]
-    return Explanation(out_dir, page, len(errs), max(errs), max(s["n_steps"] for s in payload["samples"]),
-                       payload["attention"] is not None, payload.get("test_accuracy"))
+    return Explanation(out_dir, run, len(errs), max(errs), max(s["n_steps"] for s in payload["samples"]),
+                       payload["attention"] is not None, payload.get("test_accuracy"), payload=payload)
 
 
 def _compute(model: torch.nn.Module, info: Any, test: Any, out_dir: Path, *, samples: int, wrong: int) -> dict[str, Any]:
@@ -141,20 +146,3 @@ def _compute(model: torch.nn.Module, info: Any, test: Any, out_dir: Path, *, sam
         labels = (labels + [""] * n)[:n]
         payload["attention"] = {"index": first, "labels": labels, "layers": [m.tolist() for m in maps]}
     return payload
-
-
-def _publish(run: Path | None, out_dir: Path, payload: dict[str, Any]) -> Path:
-    """Re-render the run's report with the explanations, or write a page of them beside a bare model."""
-    from sizeup._io import atomic_path
-    from sizeup.report import write_report
-    from sizeup.report._explain_section import explain_section
-    from sizeup.report._page import Page
-
-    if run is not None and (out_dir.resolve() == (run / "explain").resolve()):
-        return write_report(run)
-    page = Page(f"sizeup explain: {payload['model']}")
-    explain_section(payload, out_dir.parent, page, folder=out_dir)
-    path = out_dir / "explanations.html"
-    with atomic_path(path) as tmp:
-        tmp.write_text(page.render(), encoding="utf-8")
-    return path

@@ -13,7 +13,7 @@ from plotly.subplots import make_subplots
 from sizeup.report._figures import layout
 from sizeup.report._page import Page, data_uri, esc, table
 
-__all__ = ["explain_section"]
+__all__ = ["explain_section", "write_explanations_page"]
 
 
 def _name(payload: dict[str, Any], k: Any) -> str:
@@ -130,3 +130,16 @@ def explain_section(payload: dict[str, Any], base: Path, page: Page, *, folder: 
     page.add("<h3>Per-example completeness</h3>" + table(
         [{k: s.get(k) for k in ("index", "fx", "fb", "attr_sum", "delta", "rel_error", "n_steps")} for s in samples],
         ["index", "fx", "fb", "attr_sum", "delta", "rel_error", "n_steps"]))
+
+
+def write_explanations_page(result: Any) -> Path:
+    """A page of the explanations alone, beside a bare model folder (``<out_dir>/explanations.html``)."""
+    from sizeup._io import atomic_path
+
+    payload, out_dir = result.payload, result.out_dir
+    page = Page(f"sizeup explain: {payload['model']}")
+    explain_section(payload, out_dir.parent, page, folder=out_dir)
+    path = out_dir / "explanations.html"
+    with atomic_path(path) as tmp:
+        tmp.write_text(page.render(), encoding="utf-8")
+    return path

@@ -8,7 +8,7 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-from sizeup.report._run import RunView
+from sizeup.report._run import RunView, history_of
 
 __all__ = ["search_figures", "class_balance", "COLORS", "layout"]
 
@@ -38,14 +38,14 @@ def quality_vs_cost(run: RunView, cost: str) -> go.Figure | None:
     for family, group in pts.groupby("family"):
         fig.add_trace(go.Scatter(x=group[cost], y=group[q], mode="markers", name=str(family),
                                  marker=dict(size=9, color=color[str(family)]), text=group["model"],
-                                 customdata=group["trial"],
+                                 customdata=group["id"],
                                  hovertemplate="trial %{customdata}: %{text}<br>%{y:.4f} at %{x:.4g}<extra></extra>"))
     front = run.front if cost == "latency_ms" else run.front_params
     if len(front):
         fig.add_trace(go.Scatter(x=front[cost], y=front[q], mode="lines", name="Pareto front",
                                  line=dict(color="#333", shape="hv", width=1.5), hoverinfo="skip"))
-    if run.recommendation.get("trial") is not None:
-        win = pts[pts["trial"] == run.recommendation["trial"]]
+    if run.recommendation.get("id") is not None:
+        win = pts[pts["id"].astype(str) == str(run.recommendation["id"])]
         fig.add_trace(go.Scatter(x=win[cost], y=win[q], mode="markers", name="recommended", hoverinfo="skip",
                                  marker=dict(size=18, color="rgba(0,0,0,0)", line=dict(color="#0a0", width=3))))
     limit = run.limits.get(LIMIT_OF[cost])
@@ -70,14 +70,15 @@ def quality_by_family(run: RunView) -> go.Figure | None:
 
 
 def learning_curves(run: RunView) -> go.Figure | None:
-    top = run.board[run.board["status"] == "completed"].head(TOP_CURVES)["trial"].tolist()
-    by_number = {t.number: t for t in run.trials}
+    done = run.board[(run.board["status"] == "completed") & (run.board["compression"] == "")].head(TOP_CURVES)
+    top = done["trial"].astype(int).tolist()
+    models = dict(zip(top, done["model"]))
     fig = go.Figure()
     for i, number in enumerate(top):
-        history = by_number[number].user_attrs.get("history") or []
+        history = history_of(run, number)
         if not history:
             continue
-        label = f"#{number} {by_number[number].user_attrs.get('model', '')}"
+        label = f"#{number} {models[number]}"
         epochs = [h["epoch"] for h in history]
         c = COLORS[i % len(COLORS)]
         fig.add_trace(go.Scatter(x=epochs, y=[h.get(run.quality) for h in history], name=label, mode="lines+markers",
@@ -94,13 +95,13 @@ def learning_curves(run: RunView) -> go.Figure | None:
 
 
 def search_progress(run: RunView) -> go.Figure | None:
-    done = [t for t in run.trials if t.datetime_complete is not None and t.datetime_start is not None]
-    if not done:
+    trials = run.board[run.board["compression"] == ""]
+    finished = {int(k): v.get("finished_s") for k, v in (run.history or {}).items()}
+    rows = pd.DataFrame([{"trial": int(r["trial"]), "s": finished.get(int(r["trial"])), "q": r[run.quality],
+                          "status": r["status"], "model": r["model"]} for _, r in trials.iterrows()])
+    if rows.empty or rows["s"].isna().all():
         return None
-    t0 = min(t.datetime_start for t in done)
-    rows = pd.DataFrame([{"trial": t.number, "s": (t.datetime_complete - t0).total_seconds(),
-                          "q": t.user_attrs.get(run.quality), "status": t.user_attrs.get("status", t.state.name.lower()),
-                          "model": t.user_attrs.get("model", "")} for t in done]).sort_values("s")
+    rows = rows[rows["s"].notna()].sort_values("s")
     fig = go.Figure()
     for status, group in rows[rows["q"].notna()].groupby("status"):
         fig.add_trace(go.Scatter(x=group["s"], y=group["q"], mode="markers", name=str(status), text=group["model"],

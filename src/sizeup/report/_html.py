@@ -6,16 +6,15 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sizeup._io import atomic_path, write_json
-from sizeup.data.bundle import DataBundle
+from sizeup._io import atomic_path
 from sizeup.report._figures import class_balance, search_figures
 from sizeup.report._page import Page, esc, table
-from sizeup.report._run import DATA_SUMMARY, RunView, load_run, summarize_data
+from sizeup.report._run import RunView, load_run
 
 __all__ = ["write_report", "render_report", "report_facts", "REPORT"]
 
 REPORT = "report.html"
-BOARD_COLUMNS = ["trial", "family", "model", "status", "feasible", "params", "flops", "latency_ms", "memory_mb",
+BOARD_COLUMNS = ["id", "family", "model", "status", "feasible", "params", "flops", "latency_ms", "memory_mb",
                  "train_seconds", "epochs"]
 
 
@@ -26,7 +25,7 @@ def _data_section(run: RunView) -> str:
     shape = tuple(s.get("input_shape") or (info.input_shape if info else ()))
     sizes = s.get("sizes") or ({"train": info.n_train, "val": info.n_val, "test": info.n_test} if info else {})
     names = s.get("class_names") or (info.class_names if info else None) or []
-    source = run.settings.get("data", {}).get("source", s.get("name", "?"))
+    source = run.source if run.source != "?" else s.get("name", "?")
     shown = ", ".join(names[:30]) + (f", … ({len(names)} in all)" if len(names) > 30 else "")
     return (f"<h2>Task and data</h2><p>Data <b>{esc(source)}</b>: {esc(kind)} input of shape {esc(shape)}, "
             f"{esc(s.get('task') or (info.task if info else '?'))}; "
@@ -34,8 +33,15 @@ def _data_section(run: RunView) -> str:
             + (f"; classes: {esc(shown)}" if names else "")
             + f".</p><p>Metric: {esc(run.metric)} ({'higher' if run.higher else 'lower'} is better). Constraints: "
             + esc(", ".join(f"{k} = {v:g}" for k, v in limits.items()) or "none")
-            + f". Families searched: {esc(', '.join(run.settings.get('families', [])))}.</p>"
+            + f". Families searched: {esc(', '.join(run.families))}. Validation: {esc(_validation(run))}.</p>"
             + table([{"split": k, "examples": n} for k, n in sizes.items()], ["split", "examples"], left=("split",)))
+
+
+def _validation(run: RunView) -> str:
+    v = run.recommendation.get("validation") or {}
+    if v.get("kind") == "kfold":
+        return f"{v.get('folds')}-fold cross-validation ({v.get('why', '')}); the winner was retrained on every non-test row"
+    return f"one hold-out split ({v.get('why', '')})" if v else "one hold-out split"
 
 
 def _recommendation(run: RunView) -> str:
@@ -50,25 +56,28 @@ def _recommendation(run: RunView) -> str:
 
 def _leaderboard(run: RunView) -> str:
     q, t = run.quality, f"test_{run.metric}"
-    cols = [c for c in [*BOARD_COLUMNS[:5], q, t, *BOARD_COLUMNS[5:], "reason"] if c in run.board.columns]
+    cols = [c for c in [*BOARD_COLUMNS[:5], q, f"{q}_se", t, *BOARD_COLUMNS[5:], "reason"] if c in run.board.columns]
     return ("<h2>Leaderboard</h2><p class=\"muted\">Click a column header to sort.</p>"
             + table(run.board.to_dict(orient="records"), cols, sortable=True))
 
 
 def _winner(run: RunView, page: Page) -> None:
-    from sizeup.report._winner import TRAIN_BATCH, estimates, scale_up, winner_figures
+    from sizeup.report._winner import winner_figures
 
     if run.winner is None:
         return
     page.add(f"<h2>The winner's costs</h2><p>{esc(run.winner['family'])} with "
              f"{esc(', '.join(f'{k}={v}' for k, v in run.winner['config'].items()))}. Memory and time are estimates "
              f"(<code>sizeup.estimate</code> on the meta device, roofline on this CPU); FLOPs are counted by PyTorch.</p>")
-    est = estimates(run.winner)
-    page.figures(winner_figures(run.winner, est))
-    rows = scale_up(run.winner, est)
+    est = run.estimates or {}
+    if "memory" not in est:
+        page.add(f"<p class=\"muted\">{esc(est.get('note', 'no cost estimates were saved with this run'))}.</p>")
+        return
+    page.figures(winner_figures(est))
+    rows = est.get("scale_up") or []
     if rows:
         page.add(f"<h3>Scaled up: the same model 4× and 16× wider</h3><p class=\"muted\">Training memory for batch "
-                 f"{TRAIN_BATCH} with AdamW; each row is a separate estimate.</p>" + table(rows, list(rows[0])))
+                 f"{est.get('train_batch', 64)} with AdamW; each row is a separate estimate.</p>" + table(rows, list(rows[0])))
     else:
         page.add("<p class=\"muted\">This family has no width knob, so there is no wider version to estimate.</p>")
 
@@ -93,11 +102,9 @@ def render_report(run: RunView) -> tuple[str, int]:
     return page.render(), page.n_figures
 
 
-def write_report(out_dir: str | Path, *, data: DataBundle | None = None) -> Path:
-    """Render ``<out_dir>/report.html`` from the run's files; ``data`` (at search time) adds the class balance."""
+def write_report(out_dir: str | Path) -> Path:
+    """Render ``<out_dir>/report.html`` from the run's files."""
     out_dir = Path(out_dir)
-    if data is not None:
-        write_json(out_dir / DATA_SUMMARY, summarize_data(data))
     run = load_run(out_dir)
     html, _ = render_report(run)
     path = out_dir / REPORT

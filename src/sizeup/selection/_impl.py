@@ -1,39 +1,46 @@
-"""The ``search`` verb: open (or resume) the study, run trials under the budget, then rank, recommend, save."""
+"""The ``search`` stage: open (or resume) the study, run trials under the budget, then rank, recommend and save.
+
+The report is not written here: ``sizeup.api.search`` writes it from the run folder's files afterwards, and passes the
+compressed variants in through ``extend``, so this stage imports neither compression nor report.
+"""
 
 from __future__ import annotations
 
-import dataclasses
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Callable, Protocol
 
 import optuna
 import pandas as pd
-from optuna.trial import TrialState
+from optuna.trial import FrozenTrial, TrialState
 
 from sizeup._io import write_json
 from sizeup.errors import SizeupError
-from sizeup.compression.search_rows import add_compressed_rows
+from sizeup.selection.baselines import SecondWave, enqueue_baselines
+from sizeup.selection.budget import MIN_TRIAL_SECONDS, Budget
+from sizeup.selection.finish import finish
 from sizeup.selection.leaderboard import leaderboard, pareto_front
-from sizeup.selection.recommend import Recommendation, recommend
-from sizeup.selection.space import default_params, searchable_families
+from sizeup.selection.recommend import Recommendation
+from sizeup.selection.space import searchable_families
 from sizeup.selection.study import SearchLock, open_study, requeue_interrupted
-from sizeup.selection.trial import SearchContext, run_trial
+from sizeup.selection.trial import EXPECTED_FAILURES, SearchContext, guarded
+from sizeup.selection.validation import fold_bundles, plan_validation
 from sizeup.task import Task, parse_duration
 from sizeup.training.metrics import METRICS, higher_is_better
 
-__all__ = ["search", "SearchResult", "SearchProgress"]
+__all__ = ["search", "SearchResult", "SearchProgress", "TASK_METRICS"]
 
 DEFAULT_MAX_EPOCHS = 40
 TASK_METRICS = {"classification": {"accuracy", "macro_f1", "loss"}, "regression": {"rmse", "mae", "loss"},
                 "language-modeling": {"perplexity", "token_accuracy", "loss"},
                 "seq2seq": {"sequence_accuracy", "token_accuracy", "perplexity", "loss"}}
+Extend = Callable[[pd.DataFrame, SearchContext], pd.DataFrame]
 
 
 class SearchProgress(Protocol):
-    def start(self, *, total: int | None, budget_s: float | None, done: int) -> None: ...
+    def start(self, *, total: int | None, budget_s: float | None, done: int, plan: str = "") -> None: ...
     def epoch(self, trial: int, logs: dict[str, Any]) -> None: ...
     def trial_done(self, study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None: ...
     def stop(self) -> None: ...
@@ -50,6 +57,8 @@ class SearchResult:
     metric: str
     out_dir: Path
     study: optuna.Study
+    timing: dict[str, float] = field(default_factory=dict)  # data loading, trials and finishing, in seconds
+    plan: str = ""  # the budget's plan, as one line
 
 
 def _metric(task: Task, info_task: str, default: str) -> str:
@@ -69,140 +78,126 @@ def _set_aside(out_dir: Path) -> Path | None:
     return aside
 
 
+def _augmentation(task: Task, data, families: list[str]) -> tuple[bool, bool | None]:
+    """(whether augmentation is searched, the baselines' setting): searched unless the task fixes it."""
+    from sizeup.training.augment import has_augmenter, neighbours_related
+    from sizeup.zoo import get_family
+
+    gradient = any(get_family(f).lr_range is not None for f in families)
+    if task.train.augment is not None or not has_augmenter(data.info.input_kind) or not gradient:
+        return False, None
+    return True, neighbours_related(data.train.x)
+
+
 def search(task: Task | str | Path, *, budget: str | float | None = None, trials: int | None = None,
            out: str | Path | None = None, force: bool = False, workers: int = 1, max_epochs: int | None = None,
            trial_seconds: float | None = None, progress: SearchProgress | None = None, seed: int | None = None,
-           export: bool = True, resume: bool = False) -> SearchResult:
+           export: bool = True, resume: bool = False, extend: Extend | None = None) -> SearchResult:
     """Search the model families that fit the task's data under a time budget and/or a trial count.
 
     Re-running on the same ``out`` folder resumes the study; ``force=True`` sets the old run aside;
-    ``resume=True`` insists that there is a study to resume.
+    ``resume=True`` insists that there is a study to resume. ``extend(board, ctx)`` may add rows (compressed
+    variants) before the recommendation.
     """
     from sizeup.data import load_data
     from sizeup.training.run import as_task
 
     task = as_task(task)
     out_dir = Path(out) if out else Path("runs") / task.name
+    if resume and force:
+        raise SizeupError("resume and force contradict each other: resume continues the study, force sets it aside")
     if resume and not (out_dir / "study.db").is_file():
         raise SizeupError(f"--resume: there is no study in {out_dir} to resume; drop --resume to start one")
     if workers < 1:
         raise SizeupError(f"--workers must be at least 1, got {workers}")
+    loading = time.monotonic()
     data = load_data(task)
+    timing = {"data_seconds": time.monotonic() - loading}
     families = searchable_families(data.info.input_kind, task.search.families)
     metric = _metric(task, data.info.task, data.info.metric)
     higher = higher_is_better(metric)
     budget_s = None if (budget is None and trials is not None) else parse_duration(budget or task.budget.time, what="--budget")
     trials = trials or task.budget.trials
     max_epochs = max_epochs or DEFAULT_MAX_EPOCHS
+    seed = task.train.seed if seed is None else seed
+    plan = plan_validation(data, task.search.validation)
+    search_augment, augment = _augmentation(task, data, families)
+    clock = Budget(budget_s, retrain=plan.kfold or task.search.retrain_on_full, folds=plan.folds,
+                   compress=len(task.search.compress) * 2)
     if trial_seconds is None and budget_s is not None:
-        # every family's baseline fits in half the budget; the sampler's trials use the other half
-        trial_seconds = min(max(budget_s / (2 * len(families)), 10.0), 600.0)
+        # every family's baseline fits in half the time left for training; the sampler's trials use the other half
+        trial_seconds = min(max((budget_s - clock.finishing) / (2 * len(families)), 10.0), 600.0)
     limits = task.constraints.active()
     aside = _set_aside(out_dir) if force else None
-    seed = task.train.seed if seed is None else seed
     settings = {"families": families, "metric": metric, "max_epochs": max_epochs, "limits": limits,
-                "data": task.data.model_dump(mode="json")}
+                "data": task.data.model_dump(mode="json"), "validation": [plan.kind, plan.folds], "augment": search_augment}
     optuna.logging.set_verbosity(optuna.logging.ERROR)  # sizeup reports trials itself
     with SearchLock(out_dir):
         study = open_study(out_dir, name=task.name, direction="maximize" if higher else "minimize",
                            settings=settings, seed=seed, max_epochs=max_epochs)
         requeue_interrupted(study)
         if not study.get_trials(deepcopy=False):
-            _enqueue_defaults(study, families, data.info.input_kind)
+            enqueue_baselines(study, families, data.info.input_kind, augment=augment)
         ctx = SearchContext(task=task, data=data, families=families, limits=limits, metric=metric, out_dir=out_dir,
-                            max_epochs=max_epochs, trial_seconds=trial_seconds,
+                            max_epochs=max_epochs, trial_seconds=trial_seconds, plan=plan,
+                            folds=fold_bundles(data, plan, seed), search_augment=search_augment,
                             on_epoch=progress.epoch if progress else None)
-        _run(study, ctx, trials=trials, budget_s=budget_s, workers=workers, progress=progress)
-        result = _finish(study, ctx, higher, export=export)
+        started = time.monotonic()
+        second = SecondWave(families, data.info.input_kind, augment=bool(augment), budget_s=budget_s,
+                            started=clock.started, max_trials=trials) if search_augment else None
+        _run(study, ctx, trials=trials, clock=clock, workers=workers, progress=progress, extra=[second] if second else [])
+        timing["trials_seconds"] = time.monotonic() - started
+        finishing = time.monotonic()
+        board = leaderboard(study, metric, higher_is_better=higher)
+        if extend is not None:
+            board = extend(board, ctx)
+        rec, _ = finish(study, ctx, board, higher=higher, export=export)
+        timing["finishing_seconds"] = time.monotonic() - finishing
     if aside is not None:
         write_json(out_dir / "previous_run.json", {"set_aside_to": str(aside)})
-    return result
-
-
-def _enqueue_defaults(study: optuna.Study, families: list[str], input_kind: str) -> None:
-    """Start from every family's default config: one baseline per family, trained without pruning,
-    so the leaderboard compares families fairly before the sampler narrows in."""
-    from sizeup.training.config import default_config
-    from sizeup.zoo import get_family
-
-    lr = default_config(input_kind).lr
-    for family in families:
-        defaults = dataclasses.asdict(get_family(family).config_cls())
-        study.enqueue_trial(default_params(family, defaults, lr), user_attrs={"baseline": True}, skip_if_exists=True)
+    front = pareto_front(board, f"val_{metric}", "latency_ms", higher_is_better=higher)
+    front_params = pareto_front(board, f"val_{metric}", "params", higher_is_better=higher)
+    return SearchResult(board, front, front_params, rec, metric, out_dir, study, timing, clock.describe())
 
 
 def _finished(study: optuna.Study) -> int:
     return len(study.get_trials(deepcopy=False, states=(TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)))
 
 
-def _run(study: optuna.Study, ctx: SearchContext, *, trials: int | None, budget_s: float | None, workers: int,
-         progress: SearchProgress | None) -> None:
+class _Clock:
+    """An Optuna callback: moves the trials' deadline as the finishing estimate changes; stops the study when too
+    little training time is left for another candidate."""
+
+    def __init__(self, ctx: SearchContext, clock: Budget, higher: bool) -> None:
+        self.ctx, self.clock, self.higher, self.best = ctx, clock, higher, None
+
+    def __call__(self, study: optuna.Study, trial: FrozenTrial) -> None:
+        if trial.state == TrialState.COMPLETE and trial.value is not None and (
+                self.best is None or (trial.value > self.best if self.higher else trial.value < self.best)):
+            self.best = trial.value
+            self.clock.observe_best(trial.user_attrs.get("train_seconds"))
+        self.ctx.deadline = self.clock.deadline
+        if self.clock.left() < MIN_TRIAL_SECONDS:
+            study.stop()
+
+
+def _run(study: optuna.Study, ctx: SearchContext, *, trials: int | None, clock: Budget, workers: int,
+         progress: SearchProgress | None, extra: list[Callable[..., None]]) -> None:
     remaining = None if trials is None else max(0, trials - _finished(study))
-    if remaining == 0:
+    if remaining == 0 or clock.left() < MIN_TRIAL_SECONDS:
         return
-    ctx.deadline = None if budget_s is None else time.monotonic() + budget_s
+    ctx.deadline = clock.deadline
     if progress:
-        progress.start(total=trials, budget_s=budget_s, done=_finished(study))
-    callbacks = [progress.trial_done] if progress else []
+        progress.start(total=trials, budget_s=clock.seconds, done=_finished(study), plan=clock.describe())
+    timer = _Clock(ctx, clock, study.direction == optuna.study.StudyDirection.MAXIMIZE)
+    callbacks = [timer, *extra, *([progress.trial_done] if progress else [])]
     try:
         if workers > 1:
             from sizeup.selection.workers import optimize_in_parallel
 
-            optimize_in_parallel(study, ctx, workers=workers, n_trials=remaining, timeout=budget_s, callbacks=callbacks)
+            optimize_in_parallel(study, ctx, workers=workers, n_trials=remaining, callbacks=callbacks)
         else:
-            study.optimize(lambda t: run_trial(t, ctx), n_trials=remaining, timeout=budget_s,
-                           callbacks=callbacks, catch=(Exception,))
+            study.optimize(guarded(ctx), n_trials=remaining, callbacks=callbacks, catch=EXPECTED_FAILURES)
     finally:
         if progress:
             progress.stop()
-
-
-def _finish(study: optuna.Study, ctx: SearchContext, higher: bool, *, export: bool) -> SearchResult:
-    from sizeup.checkpoint import load_model
-    from sizeup.selection.export import copy_best, export_onnx
-    from sizeup.training.run import example_inputs
-
-    metric, out = ctx.metric, ctx.out_dir
-    board = leaderboard(study, metric, higher_is_better=higher)
-    board = add_compressed_rows(board, ctx, higher_is_better=higher)  # [search] compress variants
-    front = pareto_front(board, f"val_{metric}", "latency_ms", higher_is_better=higher)
-    front_params = pareto_front(board, f"val_{metric}", "params", higher_is_better=higher)
-    rec = recommend(board, ctx.limits, metric, higher_is_better=higher)
-    baseline = ctx.data.info.notes.get("baseline")
-    if baseline and rec.row and rec.row.get("val_perplexity") is not None:
-        from sizeup.data.bigram import versus_baseline
-
-        rec.reasons.append(versus_baseline(baseline, rec.row["val_perplexity"]))
-    board.to_csv(out / "leaderboard.csv", index=False)
-    front.to_csv(out / "pareto.csv", index=False)
-    extra: dict[str, Any] = {}
-    if rec.trial is not None:
-        trial_dir = out / "trials" / str(rec.trial)
-        rec.model = load_model(trial_dir)
-        copy_best(trial_dir, out / "best")
-        if ctx.task.search.retrain_on_full:
-            extra["retrained"] = _retrain(study, ctx, rec, trial_dir)
-        if export:
-            extra.update(export_onnx(rec.model, example_inputs(ctx.data.info, ctx.data.test, 8), out / "best" / "model.onnx"))
-    write_json(out / "recommendation.json", {"trial": rec.trial, "feasible": rec.feasible, "headline": rec.headline,
-                                             "reasons": rec.reasons, "metric": metric, "constraints": ctx.limits,
-                                             "candidate": rec.row, **extra})
-    result = SearchResult(board, front, front_params, rec, metric, out, study)
-    from sizeup.report import write_report
-
-    write_report(out, data=ctx.data)
-    return result
-
-
-def _retrain(study: optuna.Study, ctx: SearchContext, rec: Recommendation, trial_dir: Path) -> dict[str, Any]:
-    """Retrain the recommended configuration on train+val and make it the model in ``best/``."""
-    from sizeup._io import read_json
-    from sizeup.checkpoint import save_model
-    from sizeup.selection.retrain import retrain_on_full
-
-    attrs = study.trials[rec.trial].user_attrs
-    settings = read_json(trial_dir / "config.json").get("train", {})
-    rec.model, figures = retrain_on_full(rec.model, ctx.data, ctx.task, settings=settings,
-                                         epochs=int(attrs.get("best_epoch", attrs.get("epochs", 1))), metric=ctx.metric)
-    save_model(rec.model, ctx.data.info, ctx.out_dir / "best", extra={"trial": rec.trial, "train": settings, **figures})
-    return figures

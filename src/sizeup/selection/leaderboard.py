@@ -1,4 +1,8 @@
-"""The study as data: one row per candidate, and the Pareto front of quality against cost."""
+"""The study as data: one row per candidate, each with its own ``id``, and the Pareto front of quality against cost.
+
+A trial's row has the trial number as its id; a compressed variant of it adds the method (``12+int8``). ``model_dir``
+is the folder, relative to the run folder, that holds the row's saved model, so whichever row wins is the model saved.
+"""
 
 from __future__ import annotations
 
@@ -6,33 +10,42 @@ import pandas as pd
 import optuna
 from optuna.trial import TrialState
 
-__all__ = ["leaderboard", "pareto_front", "rank", "STATUS_ORDER"]
+__all__ = ["leaderboard", "pareto_front", "rank", "STATUS_ORDER", "COLUMNS"]
 
 STATUS_ORDER = {"completed": 0, "pruned": 1, "infeasible": 2, "failed": 3, "running": 4}
-COLUMNS = ["trial", "family", "model", "status", "feasible", "params", "flops", "latency_ms", "throughput",
-           "memory_mb", "train_seconds", "epochs"]
+COLUMNS = ["id", "trial", "family", "model", "status", "feasible", "params", "flops", "latency_ms", "throughput",
+           "memory_mb", "train_seconds", "epochs", "best_epoch", "folds", "augment", "augment_strength"]
+TAIL = ["val_loss", "model_dir", "compression", "load_average", "reason"]
+
+
+def _status(t: optuna.trial.FrozenTrial) -> str:
+    status = t.user_attrs.get("status") or {TrialState.FAIL: "failed", TrialState.RUNNING: "running",
+                                            TrialState.WAITING: "running", TrialState.PRUNED: "pruned"}.get(t.state, "failed")
+    return "failed" if t.state == TrialState.FAIL and status == "completed" else status
 
 
 def leaderboard(study: optuna.Study, metric: str, *, higher_is_better: bool) -> pd.DataFrame:
     """Every trial with its figures; completed ones first, best validation quality on top."""
+    q = f"val_{metric}"
     rows = []
     for t in study.get_trials(deepcopy=False):
-        a = t.user_attrs
-        status = a.get("status") or {TrialState.FAIL: "failed", TrialState.RUNNING: "running",
-                                     TrialState.WAITING: "running", TrialState.PRUNED: "pruned"}.get(t.state, "failed")
-        if t.state == TrialState.FAIL and status == "completed":
-            status = "failed"
+        a, status = t.user_attrs, _status(t)
         reason = a.get("reason", "")
         if status == "failed" and not reason:
             reason = t.system_attrs.get("fail_reason", "interrupted or crashed")
-        row = {"trial": t.number, "family": a.get("family", t.params.get("family")), "model": a.get("model", ""),
-               "status": status, "feasible": bool(a.get("feasible", False)) and status == "completed",
-               **{k: a.get(k) for k in COLUMNS[5:]},
-               f"val_{metric}": a.get(f"val_{metric}"), "val_loss": a.get("val_loss"),
-               f"test_{metric}": a.get(f"test_{metric}"), "reason": reason}
-        rows.append(row)
-    df = pd.DataFrame(rows, columns=[*COLUMNS, f"val_{metric}", "val_loss", f"test_{metric}", "reason"])
+        rows.append({"id": str(t.number), "trial": t.number, "family": a.get("family", t.params.get("family")),
+                     "model": a.get("model", ""), "status": status,
+                     "feasible": bool(a.get("feasible", False)) and status == "completed",
+                     **{k: a.get(k) for k in COLUMNS[6:]}, q: a.get(q), f"{q}_se": a.get(f"{q}_se"),
+                     f"test_{metric}": a.get(f"test_{metric}"), "val_loss": a.get("val_loss"),
+                     "model_dir": f"trials/{t.number}" if status == "completed" else "", "compression": "",
+                     "load_average": _first(a.get("load_average")), "reason": reason})
+    df = pd.DataFrame(rows, columns=[*COLUMNS, q, f"{q}_se", f"test_{metric}", *TAIL])
     return rank(df, metric, higher_is_better=higher_is_better)
+
+
+def _first(load: list[float] | None) -> float | None:
+    return load[0] if load else None  # the 1-minute load average when the candidate was measured
 
 
 def rank(df: pd.DataFrame, metric: str, *, higher_is_better: bool) -> pd.DataFrame:

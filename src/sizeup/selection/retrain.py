@@ -27,7 +27,7 @@ def retrain_on_full(model: nn.Module, data: DataBundle, task: Task, *, settings:
     from sizeup.zoo import build
 
     full = Split(torch.cat([data.train.x, data.val.x]), torch.cat([data.train.y, data.val.y]))
-    merged = dataclasses.replace(data, train=full)
+    merged = dataclasses.replace(data, info=dataclasses.replace(data.info, notes=dict(data.info.notes)), train=full)
     torch.manual_seed(task.train.seed)
     fresh = build(model.spec.family, data.info, config=model.spec.config)
     config = resolve_config(task, data.info, epochs=max(1, epochs), patience=None, **settings)

@@ -14,7 +14,7 @@ import optuna
 from sizeup.zoo import get_family
 from sizeup.zoo._registry import Space, split_name
 
-__all__ = ["space_of", "suggest", "default_params", "searchable_families", "lr_param"]
+__all__ = ["space_of", "suggest", "default_params", "searchable_families", "lr_param", "AUGMENT_STRENGTH"]
 
 
 def space_of(family: str) -> Space:
@@ -59,21 +59,33 @@ def _suggest_one(trial: optuna.Trial, name: str, kind: str, spec: Any) -> Any:
     return trial.suggest_float(name, *spec, log=kind == "log")
 
 
-def suggest(trial: optuna.Trial, families: list[str]) -> tuple[str, dict[str, Any], dict[str, Any]]:
-    """Sample ``(family, knobs, training settings)`` for one trial."""
+AUGMENT_STRENGTH = (0.5, 2.0)
+
+
+def suggest(trial: optuna.Trial, families: list[str], *, augment: bool = False) -> tuple[str, dict[str, Any], dict[str, Any]]:
+    """Sample ``(family, knobs, training settings)`` for one trial.
+
+    With ``augment``, whether to augment and how strongly are sampled too: augmentation assumes that neighbouring
+    positions are related, and the search tests that assumption instead of making it.
+    """
     family = trial.suggest_categorical("family", families)
     named = split_name(family)[1]  # "pretrained:minilm" -> model="minilm"
     knobs = {**named, **{k: _suggest_one(trial, f"{family}.{k}", kind, spec) for k, (kind, spec) in space_of(family).items()}}
-    name, (low, high) = lr_param(family, knobs)
-    settings = {
-        "lr": trial.suggest_float(name, low, high, log=True),
-        "weight_decay": trial.suggest_float(f"{family}.weight_decay", 1e-5, 1e-1, log=True),
-    }
+    settings: dict[str, Any] = {}
+    if get_family(family).lr_range is not None:  # trained by gradient steps
+        name, (low, high) = lr_param(family, knobs)
+        settings["lr"] = trial.suggest_float(name, low, high, log=True)
+        settings["weight_decay"] = trial.suggest_float(f"{family}.weight_decay", 1e-5, 1e-1, log=True)
+        if augment:
+            settings["augment"] = trial.suggest_categorical(f"{family}.augment", [True, False])
+            if settings["augment"]:
+                settings["augment_strength"] = trial.suggest_float(f"{family}.augment_strength", *AUGMENT_STRENGTH, log=True)
     return family, knobs, settings
 
 
-def default_params(family: str, defaults: dict[str, Any], lr: float) -> dict[str, Any]:
-    """Optuna params that reproduce a family's default config (enqueued first, one per family)."""
+def default_params(family: str, defaults: dict[str, Any], lr: float, *, augment: bool | None = None) -> dict[str, Any]:
+    """Optuna params that reproduce a family's default config (enqueued first, one per family); ``augment`` fixes
+    the searched augmentation setting (strength 1, sizeup's standard one, when on)."""
     params: dict[str, Any] = {"family": family}
     space = space_of(family)
     for k, (kind, spec) in space.items():
@@ -83,7 +95,13 @@ def default_params(family: str, defaults: dict[str, Any], lr: float) -> dict[str
         if kind in ("int", "float", "log"):
             value = min(max(value, spec[0]), spec[1])
         params[f"{family}.{k}"] = value
+    if get_family(family).lr_range is None:
+        return params
     name, (low, high) = lr_param(family, {k: params[f"{family}.{k}"] for k in space})
     params[name] = min(max(lr, low), high)
     params[f"{family}.weight_decay"] = 0.01
+    if augment is not None:
+        params[f"{family}.augment"] = augment
+        if augment:
+            params[f"{family}.augment_strength"] = 1.0
     return params

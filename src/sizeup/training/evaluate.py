@@ -8,7 +8,7 @@ import torch
 from torch import nn
 
 from sizeup.data.bundle import Split
-from sizeup.training.metrics import compute_metrics
+from sizeup.training.metrics import compute_metrics, metric_se
 from sizeup.training.objectives import Objective
 
 __all__ = ["evaluate", "predict"]
@@ -26,8 +26,10 @@ def predict(model: nn.Module, x: torch.Tensor, *, batch_size: int = 1024) -> tor
 
 
 @torch.no_grad()
-def evaluate(model: nn.Module, split: Split, objective: Objective, *, n_classes: int, batch_size: int = 1024) -> dict[str, float]:
-    """Every metric of the task on ``split`` (the loss is the unsmoothed, unweighted one).
+def evaluate(model: nn.Module, split: Split, objective: Objective, *, n_classes: int, batch_size: int = 1024,
+             se_of: str | None = None) -> dict[str, float]:
+    """Every metric of the task on ``split`` (the loss is the unsmoothed, unweighted one); with ``se_of``, also
+    ``"<metric>_se"``, that metric's standard error on these rows (``metric_se``).
 
     A model with an ``evaluation_cache()`` context (a frozen pretrained encoder) runs inside it, so it can reuse
     the features of rows it has seen; ``sizeup.measure`` never enters it.
@@ -47,4 +49,8 @@ def evaluate(model: nn.Module, split: Split, objective: Objective, *, n_classes:
                 preds.append(out if objective.task == "regression" else out.argmax(-1))
     finally:
         model.train(was_training)
-    return compute_metrics(objective.task, torch.cat(preds), split.y, total / max(count, 1), n_classes)
+    preds = torch.cat(preds)
+    scores = compute_metrics(objective.task, preds, split.y, total / max(count, 1), n_classes)
+    if se_of is not None:
+        scores[f"{se_of}_se"] = metric_se(objective.task, se_of, preds, split.y, n_classes)
+    return scores

@@ -53,6 +53,8 @@ def fit(model: nn.Module, data: DataBundle, config: TrainConfig, *, metric: str 
     info, cfg = data.info, config
     metric = metric or info.metric
     torch.manual_seed(cfg.seed)
+    if getattr(model, "fits_in_one_call", False):  # a classic model: one fit, no gradient steps
+        return _fit_estimator(model, data, cfg, metric, callbacks)
     objective = objective or _task_objective(data, cfg)
     plugin = plugin or TrainingPlugin()
     generator = torch.Generator().manual_seed(cfg.seed)
@@ -64,7 +66,7 @@ def fit(model: nn.Module, data: DataBundle, config: TrainConfig, *, metric: str 
     stopper = EarlyStopping(model, metric, higher_is_better=higher_is_better(metric), patience=cfg.patience)
     hooks = [stopper, *callbacks]
     step_hooks = [cb for cb in hooks if type(cb).on_step_end is not Callback.on_step_end]
-    x_all, y_all, n = data.train.x, data.train.y, len(data.train)
+    x_all, y_all = data.train.x, data.train.y
     steps_per_epoch = plugin.steps_per_epoch()
     total_steps = cfg.epochs * steps_per_epoch
     begin = {"epochs": cfg.epochs, "steps_per_epoch": steps_per_epoch, "max_seconds": cfg.max_seconds}
@@ -127,3 +129,24 @@ def _task_objective(data: DataBundle, cfg: TrainConfig) -> Objective:
     info = data.info
     weights = balanced_class_weights(data.train.y, info.n_outputs) if cfg.class_weights and info.task == "classification" else None
     return Objective(info.task, label_smoothing=cfg.label_smoothing, class_weights=weights)
+
+
+def _fit_estimator(model: nn.Module, data: DataBundle, cfg: TrainConfig, metric: str,
+                   callbacks: list[Callback] | tuple[Callback, ...]) -> FitResult:
+    """A model fitted in one call (scikit-learn's): fit on the training split, score the validation split once."""
+    hooks = list(callbacks)
+    for cb in hooks:
+        cb.on_train_begin({"epochs": 1, "steps_per_epoch": 1, "max_seconds": cfg.max_seconds})
+    start = time.perf_counter()
+    model.fit_estimator(data.train.x, data.train.y, seed=cfg.seed)
+    train_seconds = time.perf_counter() - start
+    info = data.info
+    val = evaluate(model, data.val, Objective(info.task), n_classes=info.n_outputs, batch_size=cfg.eval_batch_size)
+    logs: dict[str, Any] = {"epoch": 1, "step": 1, "lr": 0.0, "train_loss": float("nan"), "elapsed": train_seconds,
+                            **{f"val_{k}": v for k, v in val.items()}}
+    for cb in hooks:
+        cb.on_epoch_end(logs)
+    for cb in hooks:
+        cb.on_train_end({"epochs": 1, "steps": 1, "train_seconds": train_seconds, "stopped": "fitted"})
+    return FitResult(metric=metric, best_val=val[metric], best_epoch=1, epochs=1, steps=1, train_seconds=train_seconds,
+                     stopped="fitted in one call", history=[logs])

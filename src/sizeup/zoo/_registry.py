@@ -34,7 +34,7 @@ class Family:
     presets: dict[str, dict[str, Any]]
     description: str
     space: Space | None = None  # None: the search never samples this family
-    lr_range: tuple[float, float] = DEFAULT_LR_RANGE
+    lr_range: tuple[float, float] | None = DEFAULT_LR_RANGE  # None: not trained by gradient steps (a classic model)
     lr_by_mode: dict[str, tuple[float, float]] = dataclasses.field(default_factory=dict)  # e.g. a frozen encoder's probe
     searched_by_default: bool = True  # False: searched only when named in [search] families
 
@@ -71,7 +71,7 @@ _FAMILIES: dict[str, Family] = {}
 
 def register(
     name: str, *, config: type, inputs: set[str], presets: dict[str, dict[str, Any]], description: str,
-    space: Space | None = None, lr_range: tuple[float, float] = DEFAULT_LR_RANGE,
+    space: Space | None = None, lr_range: tuple[float, float] | None = DEFAULT_LR_RANGE,
     lr_by_mode: dict[str, tuple[float, float]] | None = None, searched_by_default: bool = True,
 ) -> Callable[[Builder], Builder]:
     """Decorator: register ``builder(config, info) -> nn.Module`` as family ``name``.
@@ -143,7 +143,7 @@ def make_config(family: str, preset: str | None = None, **knobs: Any) -> Any:
 def _check_config(family: str, cfg: Any) -> None:
     for f in dataclasses.fields(cfg):
         value = getattr(cfg, f.name)
-        if f.name in ("width", "depth", "heads") and (not isinstance(value, int) or value < 1):
+        if f.name in ("width", "depth", "heads") and value is not None and (not isinstance(value, int) or value < 1):
             raise SizeupError(f"family {family!r}: {f.name} must be a positive integer, got {value!r}")
         if f.name == "dropout" and not (0.0 <= float(value) < 1.0):
             raise SizeupError(f"family {family!r}: dropout must be in [0, 1), got {value!r}")

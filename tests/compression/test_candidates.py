@@ -5,7 +5,6 @@ from __future__ import annotations
 import pandas as pd
 
 import sizeup
-from sizeup.compression import load_compressed
 
 from compress_helpers import write_task
 
@@ -19,4 +18,5 @@ def test_search_adds_compressed_variants_as_leaderboard_rows(tmp_path, one_threa
     assert variant["val_accuracy"].notna().all() and variant["latency_ms"].gt(0).all()
     saved = pd.read_csv(tmp_path / "run" / "leaderboard.csv")
     assert "mlp+int8" in set(saved["family"])
-    assert load_compressed(variant["compressed_dir"].iloc[0]).info.name == "digits"
+    assert variant["id"].iloc[0] == f"{variant['trial'].iloc[0]}+int8"
+    assert sizeup.load(tmp_path / "run" / variant["model_dir"].iloc[0]).info.name == "digits"

@@ -1,6 +1,7 @@
 """Compression methods as strings (``int8``, ``prune:0.5``, ``distill:family=cnn,width=16``) -> :class:`Method`.
 
-This module imports nothing heavy, so the task file can validate ``[search] compress`` with it.
+This module imports nothing heavy and sits below every stage, so the task file can validate ``[search] compress``
+with it; the string is read by the one ``key=value`` parser, ``sizeup._knobs.parse_spec``.
 """
 
 from __future__ import annotations
@@ -8,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+from sizeup._knobs import parse_spec
 from sizeup.errors import SizeupError
 
 __all__ = ["Method", "parse_method", "METHODS"]
@@ -45,38 +47,22 @@ class Method:
         return self.name.startswith(("int8", "int4"))
 
 
-def _value(text: str) -> Any:
-    for cast in (int, float):
-        try:
-            return cast(text)
-        except ValueError:
-            pass
-    return {"true": True, "false": False}.get(text.lower(), text)
-
-
 def parse_method(text: str) -> Method:
     """Parse and validate one method string; the error names the string and what would work."""
     raw = str(text).strip()
-    name, _, rest = raw.partition(":")
+    name, bare, given = parse_spec(raw)
     if name not in METHODS:
         raise SizeupError(f"unknown compression method {raw!r}; choose one of: {HINT}")
-    ratio, options = None, {}
-    for item in filter(None, (s.strip() for s in rest.split(","))):
-        key, eq, value = item.partition("=")
-        if not eq:
-            if name not in _RATIO or ratio is not None:
-                raise SizeupError(f"compression method {raw!r}: unexpected {item!r}; {HINT}")
-            ratio = _value(item)
-            if not isinstance(ratio, (int, float)) or not 0 < ratio < 1:
-                raise SizeupError(f"compression method {raw!r}: the pruning ratio must be a fraction in (0, 1), got {item!r}")
-            continue
-        if name == "distill" and key not in _OPTIONS["distill"]:
-            options[key] = _value(value)  # a student size knob; the zoo checks it when the student is built
-        elif key in _OPTIONS.get(name, set()):
-            options[key] = _value(value)
-        else:
+    if len(bare) > (1 if name in _RATIO else 0):
+        raise SizeupError(f"compression method {raw!r}: unexpected {bare[-1]!r}; {HINT}")
+    ratio = bare[0] if bare else None
+    if ratio is not None and (isinstance(ratio, bool) or not isinstance(ratio, (int, float)) or not 0 < ratio < 1):
+        raise SizeupError(f"compression method {raw!r}: the pruning ratio must be a fraction in (0, 1), got {ratio!r}")
+    for key in given:
+        # distill takes the student's size knobs too; the zoo checks them when the student is built
+        if key not in _OPTIONS.get(name, set()) and not (name == "distill" and key):
             allowed = ", ".join(sorted(_OPTIONS.get(name, set()))) or "none"
             raise SizeupError(f"compression method {raw!r}: unknown option {key!r}; options of {name}: {allowed}")
     if name in _RATIO and ratio is None:
         raise SizeupError(f"compression method {raw!r} needs a ratio, e.g. {name}:0.5")
-    return Method(name, None if ratio is None else float(ratio), options, raw)
+    return Method(name, None if ratio is None else float(ratio), given, raw)

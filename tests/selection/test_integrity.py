@@ -1,0 +1,119 @@
+"""The saved winner is the row that won, and bugs are never recorded as failed candidates."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from dataclasses import dataclass
+
+import optuna
+import pytest
+import torch
+from torch import nn
+
+import sizeup
+from sizeup.errors import SearchCrashed
+from sizeup.export import OnnxModel
+from sizeup.selection import search
+from sizeup.zoo import register
+from sizeup.zoo._registry import _FAMILIES
+
+from search_helpers import SIZEUP, write_task
+
+
+@dataclass
+class _BrokenConfig:
+    width: int = 4
+
+
+class _Broken(nn.Module):
+    """A family with a bug: its forward looks up a key that is not there."""
+
+    def __init__(self, cfg, info):
+        super().__init__()
+        self.lin = nn.Linear(64, info.n_outputs)
+
+    def forward(self, x):
+        if self.training:
+            return {}["missing"]
+        return self.lin(x.flatten(1))
+
+
+@pytest.fixture
+def broken_family():
+    register("broken_probe", config=_BrokenConfig, inputs={"image"}, presets={"base": {}}, description="has a bug",
+             space={})(lambda cfg, info: _Broken(cfg, info))
+    yield "broken_probe"
+    _FAMILIES.pop("broken_probe", None)
+
+
+def test_a_bug_in_a_trial_stops_the_search_and_writes_its_traceback(tmp_path, broken_family, one_thread):
+    task = write_task(tmp_path, families=("linear", broken_family))
+    with pytest.raises(SearchCrashed, match=r"trial 1 \(broken_probe\(\)\) crashed: KeyError") as err:
+        search(task, trials=3, max_epochs=2, out=tmp_path / "run", export=False)
+    log = tmp_path / "run" / "errors" / "trial-1.log"
+    assert str(log) in str(err.value) and "Traceback" in log.read_text() and "KeyError: 'missing'" in log.read_text()
+    kept = optuna.load_study(study_name="tiny", storage=f"sqlite:///{tmp_path / 'run' / 'study.db'}").trials
+    assert kept[0].state == optuna.trial.TrialState.COMPLETE  # the finished trial is kept
+    assert kept[1].state == optuna.trial.TrialState.FAIL
+
+
+def test_the_cli_reports_a_crashed_trial_on_one_line_with_exit_code_1(tmp_path):
+    plugin = tmp_path / "crash_plugin.py"
+    plugin.write_text('''
+import sys
+from dataclasses import dataclass
+from torch import nn
+from sizeup.zoo import register
+
+@dataclass
+class C:
+    width: int = 4
+
+class Broken(nn.Module):
+    def __init__(self, cfg, info):
+        super().__init__()
+        self.lin = nn.Linear(64, info.n_outputs)
+    def forward(self, x):
+        return {}["missing"] if self.training else self.lin(x.flatten(1))
+
+register("broken_probe", config=C, inputs={"image"}, presets={"base": {}}, description="bug", space={})(
+    lambda cfg, info: Broken(cfg, info))
+from sizeup.cli import main
+main()
+''')
+    task = write_task(tmp_path, families=("broken_probe",))
+    proc = subprocess.run([SIZEUP[0], str(plugin), "search", str(task), "--trials", "1", "--max-epochs", "1",
+                           "--out", str(tmp_path / "run")], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("error:")]
+    assert len(lines) == 1 and "trial 0" in lines[0] and "errors/trial-0.log" in lines[0]
+    assert "Traceback" not in proc.stderr
+
+
+def _int8_wins(board, ctx):
+    """The search's own compressed rows, with the int8 variant made the best (as if it had scored highest)."""
+    from sizeup.compression.candidates import add_compressed_rows
+    from sizeup.selection.leaderboard import rank
+
+    board = add_compressed_rows(board, ctx)
+    variant = board["compression"] == "int8"
+    board.loc[variant, ["val_accuracy", "val_accuracy_se"]] = [1.0, 0.0]
+    return rank(board, "accuracy", higher_is_better=True)
+
+
+def test_a_compressed_winner_is_saved_as_the_compressed_model(tmp_path, one_thread):
+    task = write_task(tmp_path, families=("mlp",), extra='compress = ["int8"]')
+    result = search(task, trials=1, max_epochs=2, out=tmp_path / "run", extend=_int8_wins)
+    rec = result.recommended
+    assert rec.id == f"{rec.trial}+int8" and rec.row["compression"] == "int8"
+    best = tmp_path / "run" / "best"
+    variant = tmp_path / "run" / rec.row["model_dir"]
+    assert (best / "model.onnx").read_bytes() == (variant / "model.onnx").read_bytes()
+    assert not (best / "model.safetensors").exists()
+    assert json.loads((best / "config.json").read_text())["compression"]["method"] == "int8"
+    assert isinstance(rec.model, OnnxModel) and isinstance(sizeup.load(best), OnnxModel)
+    saved = json.loads((tmp_path / "run" / "recommendation.json").read_text())
+    assert saved["id"] == rec.id and saved["saved_from"] == rec.row["model_dir"]
+    x = torch.rand(4, 1, 8, 8)
+    assert torch.allclose(sizeup.load(best)(x), OnnxModel(variant / "model.onnx")(x))
