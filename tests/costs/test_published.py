@@ -13,11 +13,11 @@ NOT_MET = {
     "energy_8b_h100": "roofline step at batch 64 is about 2x shorter than vLLM's measured step; see docs/cost.md",
 }
 ROWS = [pytest.param(r, id=r.id, marks=[pytest.mark.xfail(strict=True, reason=NOT_MET[r.id])] if r.id in NOT_MET else [])
-        for r in published_rows()]
+        for r in published_rows() if r.tolerance is not None]
 
 
 def test_the_table_holds_every_bar_of_the_issue_with_a_source_and_date() -> None:
-    ids = {r.id for r in published_rows()}
+    ids = {r.id for r in published_rows() if r.tolerance is not None}
     assert {"decode_b1", "trt_8b_h100", "trt_8b_h200", "trt_70b_h200", "vllm_8b_a100", "ttft_h100", "ttft_a100",
             "energy_8b_h100", "cost_8b_h100", "cost_70b_h200"} <= ids
     assert all(r.source and r.date for r in published_rows())

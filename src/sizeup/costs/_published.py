@@ -1,6 +1,6 @@
 """The table of published measurements the serving model is checked against (``catalog/published.csv``, one
-row per figure with its source and date), and sizeup's estimate for each row, computed the one way the tests,
-the benchmark and docs/cost.md all use."""
+row per figure with its source and date; rows with a tolerance are issue 21's bars, the others are shown for
+information), and sizeup's estimate for each row, computed the one way the tests and the benchmark use."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ class PublishedRow:
     metric: str
     published: float
     published_high: float | None  # a published range's upper end
-    tolerance: float
+    tolerance: float | None  # the bar; None for rows shown for information (no bar)
     engine: str
     source: str
     date: str
@@ -47,8 +47,8 @@ class PublishedRow:
         edge = self.published if estimate < self.published else high
         return estimate / edge - 1
 
-    def within(self, estimate: float) -> bool:
-        return abs(self.error(estimate)) <= self.tolerance + 1e-12
+    def within(self, estimate: float) -> bool | None:
+        return None if self.tolerance is None else abs(self.error(estimate)) <= self.tolerance + 1e-12
 
 
 def _opt(value: str, kind: type) -> object:
@@ -63,7 +63,7 @@ def published_rows() -> tuple[PublishedRow, ...]:
             id=r["id"], what=r["what"], model=r["model"], hardware=r["hardware"], dtype=r["dtype"], kv_dtype=r["kv_dtype"],
             input=int(r["input"]), output=int(r["output"]), batch=_opt(r["batch"], int), max_batch=_opt(r["max_batch"], int),
             usd_per_hour=_opt(r["usd_per_hour"], float), metric=r["metric"], published=float(r["published"]),
-            published_high=_opt(r["published_high"], float), tolerance=float(r["tolerance"]), engine=r["engine"],
+            published_high=_opt(r["published_high"], float), tolerance=_opt(r["tolerance"], float), engine=r["engine"],
             source=r["source"], date=r["date"]) for r in csv.DictReader(f))
 
 
