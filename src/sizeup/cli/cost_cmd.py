@@ -71,13 +71,15 @@ def cost(
     if json_out:
         emit_json({**result.to_dict(), "html": str(page) if page else None})
         return
-    stdout.print(_options_table(result))
-    stdout.print(_breakeven_table(result))
+    for table in (_options_table(result), _apis_table(result), _breakeven_table(result)):
+        stdout.print(table)
     for o in result.options:
         for note in o.notes:
             stdout.print(f"[dim]note ({o.hardware}):[/] {note}", highlight=False)
         if o.energy:
-            stdout.print(f"[dim]energy ({o.hardware}):[/] {o.energy.source}", highlight=False)
+            e = o.energy
+            co2 = f", {e.co2_kg_per_month:,.1f} kg CO2e/month at {e.grid} ({e.grid_g_per_kwh:g} g/kWh)" if e.grid else ""
+            stdout.print(f"[dim]energy ({o.hardware}):[/] {e.kwh_per_month:,.1f} kWh/month{co2}; {e.source}", highlight=False)
     for note in result.notes:
         stdout.print(f"[dim]note:[/] {note}", highlight=False)
     stdout.print(f"cheapest that meets the SLO: [bold]{result.cheapest}[/]", highlight=False)
@@ -91,22 +93,30 @@ def _money(x: float | None) -> str:
 
 def _options_table(r) -> Table:  # noqa: ANN001 - a CostResult
     t = r.traffic
-    table = Table(title=f"{r.model}: {t.tokens_per_day:,.3g} tokens/day, {t.input} in / {t.output} out, peak {t.peak:g}×",
-                  title_justify="left")
-    for col in ("option", "devices", "batch", "TTFT ms", "TPOT ms", "tok/s per replica", "util.", "$ / month",
-                "$ / 1M tok", "J / tok", "kWh / mo", "quality", "SLO"):
-        table.add_column(col, justify="left" if col == "option" else "right")
+    dtypes = ", ".join(sorted({f"{o.dtype} weights, {o.kv_dtype} KV cache" for o in r.options}))
+    table = Table(title=f"self-hosting {r.model} ({dtypes}): {t.tokens_per_day:,.3g} tokens/day, "
+                        f"{t.input} in / {t.output} out, peak {t.peak:g}× the mean", title_justify="left")
+    for col in ("device", "devices", "batch", "TTFT ms", "TPOT ms", "tok/s/replica", "util.", "$ / month",
+                "$ / 1M tok", "J / tok", "quality", "SLO"):
+        table.add_column(col, justify="left" if col == "device" else "right", no_wrap=True)
     for o in r.options:
         p, e = o.point, o.energy
-        table.add_row(f"{o.hardware} ({o.dtype}, KV {o.kv_dtype})", f"{o.gpus} (TP{o.tp})" if o.fits else "does not fit",
-                      str(p.batch) if p else "", f"{p.ttft_s * 1e3:,.0f}" if p else "", f"{p.tpot_s * 1e3:,.1f}" if p else "",
+        table.add_row(o.hardware, f"{o.gpus} (TP{o.tp})" if o.fits else "no fit", str(p.batch) if p else "",
+                      f"{p.ttft_s * 1e3:,.0f}" if p else "", f"{p.tpot_s * 1e3:,.1f}" if p else "",
                       f"{p.output_tokens_per_s:,.0f}" if p else "", f"{o.utilisation:.0%}" if o.fits else "",
                       _money(o.usd_per_month) if o.fits else "", _money(o.usd_per_1m_tokens),
-                      f"{e.joules_per_token:.3g}" if e else "", f"{e.kwh_per_month:,.0f}" if e else "",
-                      "" if o.quality is None else f"{o.quality:g}", "[green]yes[/]" if o.meets_slo else "[red]no[/]")
+                      f"{e.joules_per_token:.3g}" if e else "", "" if o.quality is None else f"{o.quality:g}",
+                      "[green]yes[/]" if o.meets_slo else "[red]no[/]")
+    return table
+
+
+def _apis_table(r) -> Table:  # noqa: ANN001 - a CostResult
+    table = Table(title="the same traffic on each API (list prices; sources in --json and the page)", title_justify="left")
+    for col in ("API", "kind", "$ / 1M in", "$ / 1M out", "$ / month", "$ / 1M tok", "quality", "as of"):
+        table.add_column(col, justify="left" if col in ("API", "kind", "as of") else "right", no_wrap=True)
     for a in r.apis:
-        table.add_row(f"{a.name} API ({a.as_of})", "", "", "", "", "", "", _money(a.usd_per_month),
-                      _money(a.usd_per_1m_tokens), "", "", "" if a.quality is None else f"{a.quality:g}", "")
+        table.add_row(a.name, a.kind, f"{a.usd_per_1m_input:g}", f"{a.usd_per_1m_output:g}", _money(a.usd_per_month),
+                      _money(a.usd_per_1m_tokens), "" if a.quality is None else f"{a.quality:g}", a.as_of)
     return table
 
 
@@ -114,7 +124,7 @@ def _breakeven_table(r) -> Table:  # noqa: ANN001 - a CostResult
     table = Table(title="break-even: self-hosting is cheaper above this volume, or when its GPUs are busier than this",
                   title_justify="left")
     for col in ("device", "API", "tokens / month", "utilisation"):
-        table.add_column(col, justify="left" if col in ("device", "API") else "right")
+        table.add_column(col, justify="left" if col in ("device", "API") else "right", no_wrap=True)
     by_api = {a.name: a for a in r.apis}
     for b in r.breakeven:
         a = by_api[b.api]
