@@ -86,17 +86,12 @@ def render(payload: dict[str, Any]) -> str:
         bar = "—" if r["tolerance"] is None else f"±{r['tolerance']:.0%}: " + ("met" if r["within"] else "**not met**")
         base = f"{r['baseline_ratio']:.2f}" if r["baseline_ratio"] else "—"
         lines.append(f"| {r['what']} | {pub} | {_fmt(r['sizeup'])} | {r['ratio']:.2f} | {base} | {bar} |")
-    lines += ["", "Sources and dates per row: `src/sizeup/costs/catalog/published.csv`; the model and the two bars "
-                  "not met are explained in [cost.md](cost.md)."]
-    return "\n".join(lines) + "\n"
-
-
-def main() -> None:
-    args = parse_args(__doc__.splitlines()[0], repeats=1, quick_repeats=1)
-    started = machine()
-    path = write_results("cost-quick" if args.quick else "cost", run(args.quick), started=started)
-    print(f"raw figures: {path}")
+    note = ("Sources and dates per row: `src/sizeup/costs/catalog/published.csv`; the model and the two bars not met "
+            "are explained in [cost.md](cost.md).")
+    return "\n".join([*lines, "", note]) + "\n"
 
 
 if __name__ == "__main__":
-    main()
+    _args = parse_args(__doc__.splitlines()[0], repeats=1, quick_repeats=1)
+    _started = machine()  # before the run: its load average is the one that counts
+    print("raw figures:", write_results("cost" + ("-quick" if _args.quick else ""), run(_args.quick), started=_started))
