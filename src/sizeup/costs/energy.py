@@ -101,7 +101,7 @@ class EnergyMeter:
         self._rapl, reason = rapl_domains(self.rapl_root)
         self.why += [reason] if reason else []
         self._gpu_mj0 = [self._nvml.nvmlDeviceGetTotalEnergyConsumption(h) for h in self._gpus] if self._nvml else []
-        self._stop = threading.Event()
+        self._stop, self._lock = threading.Event(), threading.Lock()
         self._sampler = threading.Thread(target=self._sample, daemon=True) if self._rapl else None
         if self._sampler:
             self._sampler.start()
@@ -110,11 +110,13 @@ class EnergyMeter:
 
     def _sample(self) -> None:
         while not self._stop.wait(self.poll_s):
-            self._read_rapl()
+            self.sample()
 
-    def _read_rapl(self) -> None:
-        for d in self._rapl:
-            d.read()
+    def sample(self) -> None:
+        """Read the wrapping counters now (the sampler thread does this every ``poll_s``)."""
+        with self._lock:
+            for d in self._rapl:
+                d.read()
 
     def __exit__(self, *exc: object) -> None:
         self.seconds = time.perf_counter() - self._t0
@@ -122,7 +124,7 @@ class EnergyMeter:
         if self._sampler:
             self._stop.set()
             self._sampler.join()
-            self._read_rapl()
+            self.sample()
         parts, joules = [], 0.0
         if self._nvml:
             joules += sum(self._nvml.nvmlDeviceGetTotalEnergyConsumption(h) - e0
