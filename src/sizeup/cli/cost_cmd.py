@@ -58,12 +58,13 @@ def cost(
     json_out: bool = typer.Option(False, "--json", help="Print the result as one JSON object on stdout."),
 ) -> None:
     """Open model or API? Throughput, replicas, $ per month, break-even and energy at your traffic and SLO."""
-    from sizeup.costs import cost as run_cost
-    from sizeup.costs import write_cost_page
     from sizeup.errors import SizeupError
 
-    if not no_html and html.exists() and not force:
+    if not no_html and html.exists() and not force:  # before any work: the user's file stays as it is
         raise SizeupError(f"{html} already exists; pass --force to overwrite it, --html to write elsewhere, or --no-html")
+    from sizeup.costs import cost as run_cost
+    from sizeup.costs import write_cost_page
+
     result = run_cost(model, traffic=traffic, slo=slo, hardware=hardware, dtype=dtype, kv_dtype=kv_dtype,
                       price_file=price_file, quality=_scores(quality, "--quality"), gpu_price=_gpu_price(gpu_price),
                       tp=tp, max_batch=max_batch, grid=grid, pue=pue)

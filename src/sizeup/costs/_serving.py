@@ -120,7 +120,7 @@ class Replica:
         kv = self.kv_bytes_per_token
         att_bytes = decode * self.kv_tokens(context) * kv + prefill * kv  # read every cache, write the new keys
         att_c, att_m = att_flops / (peak16 * eff.decode_compute), att_bytes / bw
-        act = DTYPE_BYTES[compute_dtype(self.dtype) if self.dtype != "fp8" else "bf16"]
+        act = 4 if self.dtype == "fp32" else 2  # quantized weights still all-reduce 16-bit activations
         comm = 2 * self.shape.layers * allreduce_seconds(tokens * self.shape.hidden * act, self.tp, self.hw.interconnect_gbs)
         lin, att = max(lin_c, lin_m), max(att_c, att_m)
         return Step(seconds=lin + att + comm, linear_s=lin, attention_s=att, comm_s=comm,
