@@ -23,6 +23,7 @@ _LAZY = {
     "train": ("sizeup.training.run", "train"),
     "search": ("sizeup.api", "search"),
     "estimate": ("sizeup.estimation", "estimate"),
+    "cost": ("sizeup.costs", "cost"),
     "measure": ("sizeup.measurement", "measure"),
     "compress": ("sizeup.api", "compress"),
     "explain": ("sizeup.api", "explain"),

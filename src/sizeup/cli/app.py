@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from sizeup.cli import compress_cmd, estimate_cmd, generate_cmd, info_cmds, search_cmd, train_cmd
+from sizeup.cli import compress_cmd, cost_cmd, estimate_cmd, generate_cmd, info_cmds, search_cmd, train_cmd
 from sizeup.cli import explain_cmd, report_cmd
 
 __all__ = ["app", "main"]
@@ -22,6 +22,7 @@ app.command("families")(info_cmds.families)
 app.command("train")(train_cmd.train)
 app.command("search")(search_cmd.search)
 app.command("estimate")(estimate_cmd.estimate)
+app.command("cost")(cost_cmd.cost)
 app.command("report")(report_cmd.report)
 app.command("explain")(explain_cmd.explain)
 app.command("compress")(compress_cmd.compress)

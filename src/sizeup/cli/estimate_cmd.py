@@ -111,8 +111,11 @@ def _tables(r) -> list[Table]:  # noqa: ANN001 - an Estimate
         if r.cost.usd_per_1m_tokens:
             line += f", ${r.cost.usd_per_1m_tokens:,.3f} per 1M {'generated' if st.mode == 'infer' else 'trained'} tokens"
         head.add_row("cost", line)
-        for api in r.cost.api:
+        shown = _apis_shown(r)
+        for api in shown:
             head.add_row(f"  vs {api['name']} API", f"${api['usd_per_1m_output']:,.2f} per 1M output tokens ({api['as_of']})")
+        if len(r.cost.api) > len(shown):
+            head.add_row("  more APIs", f"{len(r.cost.api) - len(shown)} in the catalog: sizeup cost {r.model} --traffic ...")
     tables = [head, mem]
     if r.plan is not None:
         plans = Table(title="parallel plans that fit, best first", title_justify="left")
@@ -123,6 +126,13 @@ def _tables(r) -> list[Table]:  # noqa: ANN001 - an Estimate
             plans.add_row(p.setup.describe(), _gib(p.memory_total), score)
         tables.append(plans)
     return tables
+
+
+def _apis_shown(r) -> list[dict]:  # noqa: ANN001 - an Estimate
+    """The APIs hosting this very model, and the two cheapest commercial ones (sizeup cost prices them all)."""
+    same = [a for a in r.cost.api if a.get("model") == r.model]
+    commercial = sorted((a for a in r.cost.api if a.get("kind") == "commercial"), key=lambda a: a["usd_per_1m_output"])
+    return same + commercial[:2]
 
 
 def _print_catalog(models, hardware, *, json_out: bool) -> None:  # noqa: ANN001

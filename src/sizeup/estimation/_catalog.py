@@ -16,7 +16,7 @@ from typing import Any
 from sizeup.errors import SizeupError
 
 __all__ = ["Hardware", "CatalogModel", "ApiPrice", "list_models", "list_hardware", "get_model", "get_hardware",
-           "api_prices", "custom_hardware", "DTYPE_BYTES"]
+           "api_prices", "read_price_file", "custom_hardware", "DTYPE_BYTES"]
 
 _DIR = Path(__file__).with_name("catalog")
 DTYPE_BYTES: dict[str, float] = {"fp32": 4, "bf16": 2, "fp16": 2, "fp8": 1, "int8": 1, "int4": 0.5}
@@ -36,6 +36,8 @@ class Hardware:
     usd_per_hour: float
     overhead_bytes: int
     source: str
+    tdp_w: float | None = None  # board power limit (datasheet); None where unknown (cpu, custom)
+    idle_w: float | None = None  # assumed idle draw; see the catalog's _about
 
     def peak_flops(self, dtype: str) -> tuple[float, str]:
         """Dense peak FLOP/s for ``dtype`` and the dtype it really runs in (after the fallback table)."""
@@ -63,6 +65,8 @@ class ApiPrice:
     usd_per_1m_output: float
     source: str
     as_of: str
+    kind: str = "commercial"  # or "hosted-open": open weights served by someone else
+    model: str | None = None  # the open model a hosted-open entry serves (a catalog id)
 
 
 def _load(name: str) -> dict[str, Any]:
@@ -99,7 +103,8 @@ def get_hardware(name: str, *, usd_per_hour: float | None = None) -> Hardware:
     hw = _measure_cpu(e) if e.get("measured") else Hardware(
         name=key, description=e["description"], memory_bytes=int(e["memory_gib"] * 2**30),
         bandwidth_gbs=float(e["bandwidth_gbs"]), tflops=dict(e["tflops"]), interconnect_gbs=float(e["interconnect_gbs"]),
-        usd_per_hour=float(e["usd_per_hour"]), overhead_bytes=int(e["overhead_gib"] * 2**30), source=e["source"])
+        usd_per_hour=float(e["usd_per_hour"]), overhead_bytes=int(e["overhead_gib"] * 2**30), source=e["source"],
+        tdp_w=e.get("tdp_w"), idle_w=e.get("idle_w"))
     return replace(hw, usd_per_hour=usd_per_hour) if usd_per_hour is not None else hw
 
 
@@ -147,16 +152,50 @@ def _measure_cpu(e: dict[str, Any]) -> Hardware:
                     usd_per_hour=float(e["usd_per_hour"]), overhead_bytes=0, source=e["source"])
 
 
-def api_prices(overrides: dict[str, dict[str, Any]] | None = None) -> list[ApiPrice]:
+def api_prices(overrides: dict[str, dict[str, Any]] | None = None, *, origin: str = "api_prices") -> list[ApiPrice]:
     """Bundled API prices, with the user's entries (same keys) added or replacing them."""
     entries = {**_load("api_prices.json"), **(overrides or {})}
-    out = []
-    for k, v in entries.items():
-        try:
-            out.append(ApiPrice(name=k, provider=v.get("provider", "?"), usd_per_1m_input=float(v["usd_per_1m_input"]),
-                                usd_per_1m_output=float(v["usd_per_1m_output"]), source=v.get("source", "user"),
-                                as_of=v.get("as_of", "?")))
-        except (KeyError, TypeError, ValueError):
-            raise SizeupError(f"api price {k!r} needs numbers usd_per_1m_input and usd_per_1m_output") from None
-    return out
+    return [_api_price(k, v, origin) for k, v in entries.items()]
 
+
+def _api_price(name: str, v: Any, origin: str) -> ApiPrice:
+    try:
+        price = ApiPrice(name=name, provider=str(v.get("provider") or "?"),
+                         usd_per_1m_input=float(v["usd_per_1m_input"]), usd_per_1m_output=float(v["usd_per_1m_output"]),
+                         source=str(v.get("source") or "user"), as_of=str(v.get("as_of") or "?"),
+                         kind=str(v.get("kind") or "commercial"), model=v.get("model") or None)
+    except (AttributeError, KeyError, TypeError, ValueError):
+        raise SizeupError(f"{origin}: price {name!r} needs numbers usd_per_1m_input and usd_per_1m_output") from None
+    if price.usd_per_1m_input < 0 or price.usd_per_1m_output < 0:
+        raise SizeupError(f"{origin}: price {name!r} is negative; give USD per 1M tokens ≥ 0")
+    if price.kind not in ("commercial", "hosted-open"):
+        raise SizeupError(f"{origin}: price {name!r} has kind {price.kind!r}; use commercial or hosted-open")
+    return price
+
+
+def read_price_file(path: str | Path) -> dict[str, dict[str, Any]]:
+    """A user's price file: JSON ``{name: {usd_per_1m_input, usd_per_1m_output, ...}}`` or CSV with a ``name``
+    column and the same keys as columns. Entries add to the bundled catalog or replace those of the same name."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SizeupError(f"--price-file {path}: cannot read it ({exc.strerror}); give a .json or .csv file") from None
+    if path.suffix.lower() == ".csv":
+        import csv
+
+        rows = list(csv.DictReader(text.splitlines()))
+        if not rows or "name" not in rows[0]:
+            raise SizeupError(f"--price-file {path}: a CSV needs a header with name,usd_per_1m_input,usd_per_1m_output")
+        entries = {r["name"]: {k: v for k, v in r.items() if k != "name" and v not in (None, "")} for r in rows}
+    else:
+        try:
+            entries = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise SizeupError(f"--price-file {path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+        if not isinstance(entries, dict):
+            raise SizeupError(f"--price-file {path}: expected a JSON object of name -> price entry")
+        entries = {k: v for k, v in entries.items() if not k.startswith("_")}
+    for name, v in entries.items():
+        _api_price(name, v, f"--price-file {path}")  # every entry is checked now, naming the file
+    return entries

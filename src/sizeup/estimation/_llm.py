@@ -52,6 +52,7 @@ def _cost(st: Setup, hw: Hardware, t: Timing, api: dict[str, dict[str, Any]] | N
     per_1m = per_hour / (tok_s * 3600) * 1e6 if tok_s and per_hour else None
     apis = []
     if st.mode == "infer":
-        apis = [{"name": a.name, "provider": a.provider, "usd_per_1m_output": a.usd_per_1m_output,
-                 "usd_per_1m_input": a.usd_per_1m_input, "source": a.source, "as_of": a.as_of} for a in api_prices(api)]
+        apis = [{"name": a.name, "provider": a.provider, "kind": a.kind, "model": a.model,
+                 "usd_per_1m_output": a.usd_per_1m_output, "usd_per_1m_input": a.usd_per_1m_input, "source": a.source,
+                 "as_of": a.as_of} for a in api_prices(api)]
     return Cost(usd_per_hour=per_hour, usd_per_1m_tokens=per_1m, api=apis)

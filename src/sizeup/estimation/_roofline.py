@@ -22,7 +22,8 @@ from sizeup.estimation._flops import forward_flops_per_token
 from sizeup.estimation._params import ParamCounts
 from sizeup.estimation._types import Flops, Setup, Timing
 
-__all__ = ["Efficiency", "efficiency_for", "train_timing", "infer_timing", "compute_dtype"]
+__all__ = ["Efficiency", "efficiency_for", "train_timing", "infer_timing", "compute_dtype", "allreduce_seconds",
+           "moe_fraction_touched"]
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ def compute_dtype(dtype: str) -> str:
     return "bf16" if dtype == "int4" else dtype
 
 
-def _allreduce_s(nbytes: float, n: int, gbs: float) -> float:
+def allreduce_seconds(nbytes: float, n: int, gbs: float) -> float:
     """Ring all-reduce moves 2(n−1)/n of the data through each link (Patarasuk & Yuan 2009)."""
     return 0.0 if n <= 1 else 2 * (n - 1) / n * nbytes / (gbs * 1e9)
 
@@ -59,9 +60,9 @@ def train_timing(s: TransformerShape, p: ParamCounts, flops: Flops, st: Setup, h
     bubble = (st.pp - 1) / st.n_micro
     a = DTYPE_BYTES[compute_dtype(st.dtype)]
     layers_dev = s.layers / st.pp
-    tp_comm = 4 * layers_dev * st.n_micro * _allreduce_s(st.micro_batch * st.seq * s.hidden * a, st.tp, hw.interconnect_gbs)
+    tp_comm = 4 * layers_dev * st.n_micro * allreduce_seconds(st.micro_batch * st.seq * s.hidden * a, st.tp, hw.interconnect_gbs)
     dp_volume = grad_bytes_dev * (1.5 if st.zero >= 3 else 1.0)  # ZeRO-3 adds a parameter all-gather (ZeRO §7)
-    dp_comm = max(0.0, _allreduce_s(dp_volume, st.dp, hw.interconnect_gbs) - compute * 2 / 3)
+    dp_comm = max(0.0, allreduce_seconds(dp_volume, st.dp, hw.interconnect_gbs) - compute * 2 / 3)
     step = compute * (1 + bubble) + tp_comm + dp_comm
     return Timing(step_s=step, tokens_per_s=tokens / step,
                   efficiency={"train_mfu": eff.train_mfu, "bandwidth": eff.bandwidth})
@@ -77,11 +78,11 @@ def infer_timing(s: TransformerShape, p: ParamCounts, st: Setup, hw: Hardware, e
     pf_compute, pf_memory = pf_flops / (peak * eff.prefill), weight_bytes_dev / bw
     prefill = max(pf_compute, pf_memory) * st.pp
     # Decode: one token for each sequence; read the weights the batch touches and the whole KV cache.
-    touched = weight_bytes_dev * _moe_fraction_touched(s, p, st.batch)
+    touched = weight_bytes_dev * moe_fraction_touched(s, p, st.batch)
     dec_flops = st.batch * forward_flops_per_token(s, p, context=st.seq) / st.tp
     dec_compute, dec_memory = dec_flops / (peak * eff.decode_compute), (touched + kv_bytes_dev) / bw
     a = DTYPE_BYTES[compute_dtype(st.dtype)]
-    tp_comm = 2 * s.layers / st.pp * _allreduce_s(st.batch * s.hidden * a, st.tp, hw.interconnect_gbs)
+    tp_comm = 2 * s.layers / st.pp * allreduce_seconds(st.batch * s.hidden * a, st.tp, hw.interconnect_gbs)
     step = (max(dec_compute, dec_memory) + tp_comm) * st.pp
     replicas = max(1, st.gpus // devices)
     return Timing(
@@ -91,7 +92,7 @@ def infer_timing(s: TransformerShape, p: ParamCounts, st: Setup, hw: Hardware, e
         efficiency={"prefill": eff.prefill, "decode_compute": eff.decode_compute, "bandwidth": eff.bandwidth})
 
 
-def _moe_fraction_touched(s: TransformerShape, p: ParamCounts, batch: int) -> float:
+def moe_fraction_touched(s: TransformerShape, p: ParamCounts, batch: int) -> float:
     """Share of the weights one decode step reads: with b tokens routed top-k of E, an expert is idle with
     probability (1 − k/E)^b, so the expected experts read are E·(1 − (1 − k/E)^b) (uniform routing)."""
     if not s.is_moe:
