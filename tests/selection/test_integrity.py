@@ -49,7 +49,7 @@ def broken_family():
 
 def test_a_bug_in_a_trial_stops_the_search_and_writes_its_traceback(tmp_path, broken_family, one_thread):
     task = write_task(tmp_path, families=("linear", broken_family))
-    with pytest.raises(SearchCrashed, match=r"trial 1 \(broken_probe\(\)\) crashed: KeyError") as err:
+    with pytest.raises(SearchCrashed, match=r"trial 1 \(broken_probe\(width=4\)\) crashed: KeyError") as err:
         search(task, trials=3, max_epochs=2, out=tmp_path / "run", export=False)
     log = tmp_path / "run" / "errors" / "trial-1.log"
     assert str(log) in str(err.value) and "Traceback" in log.read_text() and "KeyError: 'missing'" in log.read_text()

@@ -40,6 +40,8 @@ def finish(study: optuna.Study, ctx: SearchContext, board: pd.DataFrame, *, high
     extra: dict[str, Any] = {}
     if rec.id is not None:
         extra = _save_winner(study, ctx, rec, export=export)
+        test = f"test_{ctx.metric}"  # the saved model's own test score (the retrained one's, if it was retrained)
+        extra["best_test"] = {test: (extra.get("retrained") or {}).get(test, rec.row.get(test))}
     write_run_files(study, ctx, board, rec, extra, higher=higher)
     return rec, extra
 

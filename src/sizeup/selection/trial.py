@@ -18,6 +18,7 @@ from typing import Any, Callable
 import optuna
 import torch
 
+from sizeup.costs.energy import energy_meter
 from sizeup.data.bundle import DataBundle
 from sizeup.errors import SearchCrashed
 from sizeup.measurement import count_flops, count_params, time_call
@@ -176,7 +177,9 @@ def run_trial(trial: optuna.Trial, ctx: SearchContext) -> float:
         _record(trial, status="infeasible", reason=describe(broken))
         _set_constraints(trial, ctx.limits, quick)
         raise optuna.TrialPruned("infeasible before training")
-    models, results, pruner = _fit_folds(trial, ctx, model, build_fold, settings)
+    with energy_meter() as training:
+        models, results, pruner = _fit_folds(trial, ctx, model, build_fold, settings)
+    _record(trial, train_energy_j=training.joules, energy_source=_energy_label(training))
     first = results[0]
     _record(trial, history=[{k: h[k] for k in ("epoch", "train_loss", f"val_{ctx.metric}")} for h in first.history])
     if pruner.pruned_at is not None:
@@ -195,13 +198,29 @@ def run_trial(trial: optuna.Trial, ctx: SearchContext) -> float:
         figures["latency_ms"] = min(m.latency_ms, again.latency_ms)
         broken = violations(ctx.limits, figures)
     _record(trial, **{**val, **figures}, **_test_figures(ctx, models), device=m.device, status="completed",
-            feasible=not broken, load_average=list(_load_average()))
+            feasible=not broken, load_average=list(_load_average()), energy_j_per_1k=_prediction_energy(model, inputs))
     _set_constraints(trial, ctx.limits, figures)
     if broken:
         _record(trial, reason="measured: " + describe(broken))
     save_model(model, info, ctx.out_dir / "trials" / str(trial.number),
                extra={"trial": trial.number, "train": settings, "val": val[f"val_{ctx.metric}"]})
     return val[f"val_{ctx.metric}"]
+
+
+def _energy_label(meter) -> str:
+    return meter.source if meter.measured else "estimated"  # costs.energy states the estimate's basis in docs/cost.md
+
+
+def _prediction_energy(model: torch.nn.Module, inputs: tuple[torch.Tensor, ...], repeats: int = 5) -> float:
+    """Joules per 1,000 predictions at the throughput batch (``costs.energy_meter``: measured or labelled estimate)."""
+    model.eval()
+    try:
+        with torch.inference_mode(), energy_meter() as meter:
+            for _ in range(repeats):
+                model(*inputs)
+    finally:
+        model.train()
+    return 1000 * meter.joules_per(repeats * len(inputs[0]))
 
 
 def _load_average() -> tuple[float, float, float]:
