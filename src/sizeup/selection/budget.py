@@ -54,7 +54,7 @@ class Budget:
 
     def describe(self) -> str:
         if self.seconds is None:
-            return "no time budget"
+            return ""
         return (f"budget {self.seconds:.0f} s: candidates train for about {max(0.0, self.seconds - self.finishing):.0f} s, "
                 f"then finishing (export and report{', retraining the winner' if self.retrain else ''}"
                 f"{', compressed variants' if self.compress else ''}) takes about {self.finishing:.0f} s")

@@ -170,7 +170,8 @@ def run_trial(trial: optuna.Trial, ctx: SearchContext) -> float:
     model = build_fold()
     _record(trial, family=family, model=model.spec.describe(), **{k: settings[k] for k in ("augment", "augment_strength")
                                                                       if k in settings})
-    quick = _quick_figures(model, inputs)
+    # a classic model has no size or speed before it is fitted: its measured figures decide after training
+    quick = {} if getattr(model, "fits_in_one_call", False) else _quick_figures(model, inputs)
     _record(trial, **quick)
     broken = violations({k: v for k, v in ctx.limits.items() if k != "max_train_seconds"}, quick)
     if broken:
