@@ -94,7 +94,7 @@ def recommend(df: pd.DataFrame, limits: dict[str, float], metric: str, *, higher
                        f"{nxt['latency_ms'] / choice['latency_ms']:.1f}x the latency and {nxt['params'] / max(choice['params'], 1):.1f}x "
                        "the parameters")
     close = feasible[_within_point(feasible[q], best[q], higher_is_better)].sort_values("params").iloc[0]
-    if close["id"] != choice["id"]:
+    if close["params"] < choice["params"]:  # a smaller model than the choice that is still within a point of the best
         reasons.append(f"within one point of the best: {close['model']} (val {close[q]:.4f}) with "
                        f"{close['params'] / max(choice['params'], 1):.2g}x the parameters and "
                        f"{close['latency_ms'] / choice['latency_ms']:.2g}x the latency of the choice")
