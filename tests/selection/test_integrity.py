@@ -4,47 +4,26 @@ from __future__ import annotations
 
 import json
 import subprocess
-from dataclasses import dataclass
+from pathlib import Path
 
 import optuna
 import pytest
 import torch
-from torch import nn
 
 import sizeup
 from sizeup.errors import SearchCrashed
 from sizeup.export import OnnxModel
 from sizeup.selection import search
-from sizeup.zoo import register
-from sizeup.zoo._registry import _FAMILIES
 
-from search_helpers import SIZEUP, write_task
+from search_helpers import SIZEUP, register_probe_family, unregister, write_task
 
-
-@dataclass
-class _BrokenConfig:
-    width: int = 4
-
-
-class _Broken(nn.Module):
-    """A family with a bug: its forward looks up a key that is not there."""
-
-    def __init__(self, cfg, info):
-        super().__init__()
-        self.lin = nn.Linear(64, info.n_outputs)
-
-    def forward(self, x):
-        if self.training:
-            return {}["missing"]
-        return self.lin(x.flatten(1))
+HERE = Path(__file__).resolve().parent
 
 
 @pytest.fixture
 def broken_family():
-    register("broken_probe", config=_BrokenConfig, inputs={"image"}, presets={"base": {}}, description="has a bug",
-             space={})(lambda cfg, info: _Broken(cfg, info))
-    yield "broken_probe"
-    _FAMILIES.pop("broken_probe", None)
+    yield register_probe_family("broken_probe", "bug")
+    unregister("broken_probe")
 
 
 def test_a_bug_in_a_trial_stops_the_search_and_writes_its_traceback(tmp_path, broken_family, one_thread):
@@ -60,28 +39,8 @@ def test_a_bug_in_a_trial_stops_the_search_and_writes_its_traceback(tmp_path, br
 
 def test_the_cli_reports_a_crashed_trial_on_one_line_with_exit_code_1(tmp_path):
     plugin = tmp_path / "crash_plugin.py"
-    plugin.write_text('''
-import sys
-from dataclasses import dataclass
-from torch import nn
-from sizeup.zoo import register
-
-@dataclass
-class C:
-    width: int = 4
-
-class Broken(nn.Module):
-    def __init__(self, cfg, info):
-        super().__init__()
-        self.lin = nn.Linear(64, info.n_outputs)
-    def forward(self, x):
-        return {}["missing"] if self.training else self.lin(x.flatten(1))
-
-register("broken_probe", config=C, inputs={"image"}, presets={"base": {}}, description="bug", space={})(
-    lambda cfg, info: Broken(cfg, info))
-from sizeup.cli import main
-main()
-''')
+    plugin.write_text(f"import sys\nsys.path.insert(0, {str(HERE)!r})\nfrom search_helpers import register_probe_family\n"
+                      "register_probe_family('broken_probe', 'bug')\nfrom sizeup.cli import main\nmain()\n")
     task = write_task(tmp_path, families=("broken_probe",))
     proc = subprocess.run([SIZEUP[0], str(plugin), "search", str(task), "--trials", "1", "--max-epochs", "1",
                            "--out", str(tmp_path / "run")], capture_output=True, text=True, timeout=300)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pytest
 import torch
 from torch import nn
@@ -11,10 +9,8 @@ from torch import nn
 import sizeup
 from sizeup.errors import SizeupError
 from sizeup.selection import search
-from sizeup.zoo import register
-from sizeup.zoo._registry import _FAMILIES
 
-from search_helpers import write_task
+from search_helpers import register_probe_family, unregister, write_task
 
 
 def test_search_returns_leaderboard_pareto_and_a_trained_recommendation(tiny_task, tmp_path):
@@ -60,28 +56,10 @@ def test_nothing_feasible_names_the_closest_candidate_and_what_to_relax(tmp_path
     assert any("relax max_train_seconds" in r for r in rec.reasons)
 
 
-@dataclass
-class _NaNConfig:
-    width: int = 4
-
-
-class _NaNNet(nn.Module):
-    """A stand-in that diverges: its output is NaN, so the loss is NaN at the first step."""
-
-    def __init__(self, cfg, info):
-        super().__init__()
-        self.lin = nn.Linear(64, info.n_outputs)
-
-    def forward(self, x):
-        return self.lin(x.flatten(1)) * float("nan")
-
-
 @pytest.fixture
-def nan_family(monkeypatch):
-    register("nan_probe", config=_NaNConfig, inputs={"image"}, presets={"base": {}},
-             description="diverges on purpose", space={})(lambda cfg, info: _NaNNet(cfg, info))
-    yield "nan_probe"
-    _FAMILIES.pop("nan_probe", None)
+def nan_family():
+    yield register_probe_family("nan_probe", "nan")
+    unregister("nan_probe")
 
 
 def test_a_diverging_trial_fails_with_its_reason_and_the_search_goes_on(tmp_path, nan_family):
