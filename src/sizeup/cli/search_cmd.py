@@ -8,8 +8,9 @@ from typing import Optional
 import typer
 from rich.panel import Panel
 from rich.table import Table
+from rich.text import Text
 
-from sizeup.cli._common import emit_json, handle_errors, stderr, stdout
+from sizeup.cli._common import emit_json, handle_errors, plain, stderr, stdout
 from sizeup.errors import SizeupError
 
 __all__ = ["search"]
@@ -32,13 +33,15 @@ def search(
     top: int = typer.Option(15, help="Rows of the leaderboard to print."),
 ) -> None:
     """Search the model families that fit the data, print a leaderboard and recommend a model."""
-    from sizeup.cli.search_progress import RichSearchProgress
-    from sizeup.selection import search as run_search
-    from sizeup.training.run import as_task
+    from sizeup.task import Task
 
     if resume and force:
         raise SizeupError("--resume and --force contradict each other; choose one")
-    t = as_task(task)
+    t = Task.from_toml(task)  # a bad task file fails here, before torch and Optuna are imported
+
+    from sizeup.cli.search_progress import RichSearchProgress
+    from sizeup.selection import search as run_search
+
     progress = RichSearchProgress(t.search.metric or "metric")
     result = run_search(t, budget=budget, trials=trials, out=out, force=force, workers=workers,
                         max_epochs=max_epochs, seed=seed, progress=progress, resume=resume)
@@ -52,12 +55,13 @@ def search(
         return
     stdout.print(_leaderboard(result, top))
     print_recommendation(stdout, rec)
-    stderr.print(f"run folder: [bold]{result.out_dir}[/] (leaderboard.csv, best/, report.html, study.db)")
+    stderr.print(Text.assemble("run folder: ", (str(result.out_dir), "bold"),
+                               " (leaderboard.csv, best/, report.html, study.db)"))
 
 
 def print_recommendation(console, rec) -> None:
     """The recommendation's headline and reasons in a panel; long reasons wrap inside it."""
-    panel = Panel("\n".join(f"- {r}" for r in rec.reasons), title=rec.headline,
+    panel = Panel(plain("\n".join(f"- {r}" for r in rec.reasons)), title=plain(rec.headline),
                   border_style="green" if rec.feasible else "red", title_align="left")
     console.print(panel, soft_wrap=False)  # the console soft-wraps by default, which crops a panel's lines
 
@@ -83,5 +87,5 @@ def _leaderboard(result, top: int) -> Table:
                 cells.append(f"{v:.4f}" if c.startswith(("val_", "test_")) else f"{v:.3g}")
             else:
                 cells.append(str(v))
-        table.add_row(*cells)
+        table.add_row(*map(plain, cells))  # model names hold lists such as kernels=[3, 5]
     return table
