@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from safetensors import SafetensorError
 from safetensors.torch import load_model as _load_weights
 from safetensors.torch import save_model as _save_weights
 from torch import nn
@@ -45,7 +46,7 @@ def model_folder(path: str | Path) -> Path:
 
 def load_model(folder: str | Path) -> nn.Module:
     """Rebuild a saved model exactly; it carries ``.spec`` and ``.info`` and is in eval mode."""
-    from sizeup.zoo import build, get_family
+    from sizeup.zoo import build, make_config
 
     folder = Path(folder)
     if not folder.is_dir():
@@ -54,11 +55,17 @@ def load_model(folder: str | Path) -> nn.Module:
     for key in ("family", "config", "data"):
         if key not in meta:
             raise SizeupError(f"{folder / CONFIG} has no {key!r} entry; it was not written by sizeup")
-    info = DataInfo.from_dict(meta["data"])
-    config = get_family(meta["family"]).config_cls(**meta["config"])
-    model = build(meta["family"], info, config=config)
+    try:  # make_config checks the knobs as `sizeup train` does, so a damaged config is one line, not a torch error
+        info = DataInfo.from_dict(meta["data"])
+        model = build(meta["family"], info, config=make_config(meta["family"], **meta["config"]))
+    except (SizeupError, TypeError, KeyError) as exc:
+        raise SizeupError(f"{folder / CONFIG}: cannot rebuild the model from it ({exc}); the file is damaged") from None
     if not (folder / WEIGHTS).is_file():
         raise SizeupError(f"{folder / WEIGHTS} not found; the model folder is incomplete")
-    _load_weights(model, str(folder / WEIGHTS))
+    try:
+        _load_weights(model, str(folder / WEIGHTS))
+    except (SafetensorError, RuntimeError) as exc:  # not safetensors, truncated, or weights of another shape
+        raise SizeupError(f"{folder / WEIGHTS}: cannot load the weights ({' '.join(str(exc).split())[:200]}); "
+                          f"the file is damaged or does not belong to this {CONFIG}") from None
     model.info = info
     return model.eval()

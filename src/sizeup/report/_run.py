@@ -12,6 +12,7 @@ from typing import Any
 
 import optuna
 import pandas as pd
+import sqlalchemy.exc
 
 from sizeup._io import read_json
 from sizeup.data.bundle import DataBundle, DataInfo
@@ -55,7 +56,11 @@ def _study(out_dir: Path) -> optuna.Study:
     if not (out_dir / STUDY_DB).is_file():
         raise SizeupError(f"{out_dir / STUDY_DB} not found; give a run folder written by `sizeup search` (e.g. runs/mnist1d)")
     url = storage_url(out_dir)
-    names = optuna.get_all_study_names(url)
+    try:
+        names = optuna.get_all_study_names(url)
+    except sqlalchemy.exc.DatabaseError as exc:  # not SQLite, or not a study
+        raise SizeupError(f"{out_dir / STUDY_DB}: not a readable study database ({type(exc.orig).__name__}: "
+                          f"{exc.orig}); the file is damaged — search again with --force") from None
     if len(names) != 1:
         raise SizeupError(f"{out_dir / STUDY_DB} holds {len(names)} studies; a sizeup run folder holds exactly one")
     return optuna.load_study(study_name=names[0], storage=url)

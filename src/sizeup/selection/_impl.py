@@ -81,6 +81,8 @@ def search(task: Task | str | Path, *, budget: str | float | None = None, trials
     from sizeup.data import load_data
     from sizeup.training.run import as_task
 
+    if resume and force:
+        raise SizeupError("resume=True and force=True contradict each other (--resume, --force); choose one")
     task = as_task(task)
     out_dir = Path(out) if out else Path("runs") / task.name
     if resume and not (out_dir / "study.db").is_file():
