@@ -35,28 +35,32 @@ def carve(split: Split, fraction: float, *, stratify: bool) -> tuple[Split, Spli
     return split.subset(rest), split.subset(carved)
 
 
-def _smallest_split(n: int, *, test_fraction: float | None, val_fraction: float | None) -> int:
-    """The size of the smallest split left after carving test (if asked), then validation (if asked), from ``n``."""
-    sizes = [n]
+def _sizes(n: int, *, test_fraction: float | None, val_fraction: float | None) -> tuple[int, list[int]]:
+    """(train size, carved sizes) after carving test (if asked), then validation (if asked), from ``n`` samples."""
+    carved = []
     for fraction in (test_fraction, val_fraction):
         if fraction is not None:
-            carved = carved_size(sizes[0], fraction)
-            sizes = [sizes[0] - carved, *sizes[1:], carved]
-    return min(sizes)
+            carved.append(carved_size(n, fraction))
+            n -= carved[-1]
+    return n, carved
 
 
-def _check_enough(n: int, *, test_fraction: float | None, val_fraction: float | None, origin: str) -> None:
-    """Refuse data too small to give every carved split a sample and keep one to train on; say how many it needs."""
+def _check_enough(n: int, *, test_fraction: float | None, val_fraction: float | None, min_train: int,
+                  origin: str) -> None:
+    """Refuse data too small to give every carved split a sample and keep ``min_train`` to train on (a classifier
+    needs a sample of each class); say how many samples that takes at least."""
     def enough(m: int) -> bool:
-        return _smallest_split(m, test_fraction=test_fraction, val_fraction=val_fraction) >= 1
+        train, carved = _sizes(m, test_fraction=test_fraction, val_fraction=val_fraction)
+        return train >= min_train and min(carved, default=1) >= 1
 
     if enough(n):
         return
     need = next(m for m in itertools.count(n + 1) if enough(m))
     parts = [f"a test split ([data] test_fraction = {test_fraction:g})"] if test_fraction is not None else []
     parts += [f"a validation split ([data] val_fraction = {val_fraction:g})"] if val_fraction is not None else []
-    raise SizeupError(f"{origin}: {n} samples are too few to carve {' and '.join(parts)} and keep one to train on; "
-                      f"give at least {need} samples")
+    keep = "one" if min_train == 1 else f"{min_train} (one per class)"
+    raise SizeupError(f"{origin}: {n} samples are too few to carve {' and '.join(parts) or 'the splits'} and keep "
+                      f"{keep} to train on; give at least {need} samples")
 
 
 def carve_splits(train: Split, *, test: Split | None, val: Split | None, test_fraction: float, val_fraction: float,
@@ -64,11 +68,13 @@ def carve_splits(train: Split, *, test: Split | None, val: Split | None, test_fr
     """(train, validation, test): a missing test split, then a missing validation split, carved from train.
 
     The sizes are checked first, so too little data is one line naming the source and the samples it needs.
+    ``stratify`` (classification) also asks for at least one training sample per class.
     """
     if len(train) == 0:
         raise SizeupError(f"{origin}: the data set is empty; point [data] source at a file with samples")
     _check_enough(len(train), test_fraction=test_fraction if test is None else None,
-                  val_fraction=val_fraction if val is None else None, origin=origin)
+                  val_fraction=val_fraction if val is None else None, origin=origin,
+                  min_train=int(torch.unique(train.y).numel()) if stratify else 1)
     if test is None:
         train, test = carve(train, test_fraction, stratify=stratify)
     if val is None:
