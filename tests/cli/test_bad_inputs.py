@@ -156,12 +156,13 @@ def test_a_data_error_in_a_real_process_is_one_line_exit_2(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["data.csv", "task.toml"]
 
 
-def test_help_imports_neither_torch_nor_sklearn(tmp_path):
-    probe = ("import sys; sys.argv = ['sizeup', '--help']; from sizeup.cli import main\n"
+@pytest.mark.parametrize(("argv", "shown"), [(["--help"], "search"), (["datasets", "--json"], "mnist1d")])
+def test_help_and_datasets_import_neither_torch_nor_sklearn(tmp_path, argv, shown):
+    probe = ("import sys; from sizeup.cli import main\n"
              "try:\n    main()\nexcept SystemExit:\n    pass\n"
              "print(sorted({m.split('.')[0] for m in sys.modules} & {'torch', 'sklearn', 'pandas', 'optuna'}))\n")
-    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, cwd=tmp_path, env=ENV,
-                          timeout=120)
+    proc = subprocess.run([sys.executable, "-c", probe, *argv], capture_output=True, text=True, cwd=tmp_path,
+                          env=ENV, timeout=120)
     assert proc.returncode == 0, proc.stderr
-    assert "train" in proc.stdout and "search" in proc.stdout
+    assert shown in proc.stdout
     assert proc.stdout.strip().splitlines()[-1] == "[]"
