@@ -61,7 +61,7 @@ def _bytes(path: Path, data: bytes) -> Path:
 
 
 def _task(d: Path, data: str = 'source = "data.csv"', extra: str = "", name: str = "t") -> str:
-    _text(d / "task.toml", f'name = "{name}"\n[data]\n{data}\n{extra}')
+    _text(d / "task.toml", _toml(data, extra, name))
     return "task.toml"
 
 
@@ -146,34 +146,70 @@ def _copy_model(shared: Path, d: Path, name: str, *, config_edit: Callable[[dict
 # ----- the task file: syntax, keys, types, ranges, names ------------------------------------------------
 
 
-@case("train-toml-syntax", "task.toml", "malformed TOML", "line 2")
-def _(d, s):
-    _text(d / "task.toml", 'name = "t"\n[data\nsource = "digits"\n')
-    return ["train", "task.toml", "--family", "mlp"]
+def _toml(data: str = 'source = "digits"', extra: str = "", name: str = "t") -> str:
+    return f'name = "{name}"\n[data]\n{data}\n{extra}'
 
 
-@case("train-toml-duplicate-key", "task.toml", "malformed TOML")
-def _(d, s):
-    _text(d / "task.toml", 'name = "t"\nname = "u"\n[data]\nsource = "digits"\n')
-    return ["train", "task.toml", "--family", "mlp"]
+# (id, the bytes of task.toml, the words the error must hold); "train-..." runs `sizeup train task.toml --family
+# mlp`, "search-..." runs `sizeup search task.toml --trials 1`
+TOML_CASES = [
+    ("train-toml-syntax", 'name = "t"\n[data\nsource = "digits"\n', ("task.toml", "malformed TOML", "line 2")),
+    ("train-toml-duplicate-key", 'name = "t"\nname = "u"\n[data]\nsource = "digits"\n', ("task.toml", "malformed TOML")),
+    ("train-task-not-utf8", b'name = "\xff\xfe"\n[data]\nsource = "digits"\n', ("task.toml", "UTF-8")),
+    ("train-task-binary", bytes(range(256)) * 4, ("task.toml",)),
+    ("train-task-empty", b"", ("task.toml", "name", "missing")),
+    ("train-unknown-top-level-key", 'name = "t"\nnmae = "u"\n[data]\nsource = "digits"\n',
+     ("task.toml", "unknown key", "nmae")),
+    ("train-unknown-section", _toml(extra="[trian]\nepochs = 2\n"), ("task.toml", "[trian]")),
+    ("train-unknown-data-key", _toml('source = "digits"\nsorce = "x.csv"'), ("task.toml", "[data] sorce")),
+    ("train-missing-data-section", 'name = "t"\n', ("task.toml", "data", "missing")),
+    ("train-missing-data-source", _toml('task = "classification"'), ("task.toml", "[data] source", "missing")),
+    ("train-data-is-a-string", 'name = "t"\ndata = "digits"\n', ("task.toml", "data", "'digits'")),
+    ("train-name-wrong-type", 'name = 5\n[data]\nsource = "digits"\n', ("task.toml", "name", "5")),
+    ("train-val-fraction-wrong-type", _toml('source = "digits"\nval_fraction = "a tenth"'),
+     ("task.toml", "[data] val_fraction", "'a tenth'")),
+    ("train-val-fraction-out-of-range", _toml('source = "digits"\nval_fraction = 1.5'),
+     ("task.toml", "[data] val_fraction", "1.5")),
+    ("train-max-params-negative", _toml(extra="[constraints]\nmax_params = -1\n"),
+     ("task.toml", "[constraints] max_params", "-1")),
+    ("train-budget-not-a-duration", _toml(extra='[budget]\ntime = "soon"\n'), ("task.toml", "[budget] time", "soon")),
+    ("search-budget-trials-zero", _toml(extra="[budget]\ntrials = 0\n"), ("task.toml", "[budget] trials", "0")),
+    ("train-epochs-zero", _toml(extra="[train]\nepochs = 0\n"), ("task.toml", "[train] epochs", "0")),
+    ("train-optimizer-unknown", _toml(extra='[train]\noptimizer = "lion"\n'),
+     ("task.toml", "[train] optimizer", "lion", "adamw")),
+    ("train-lr-wrong-type", _toml(extra='[train]\nlr = "fast"\n'), ("task.toml", "[train] lr", "fast")),
+    ("train-seed-negative", _toml(extra="[train]\nseed = -1\n"), ("task.toml", "[train] seed", "-1")),
+    ("train-task-kind-unknown", _toml('source = "digits"\ntask = "clustering"'),
+     ("task.toml", "[data] task", "clustering", "classification")),
+    ("train-tokenizer-unknown", _toml('source = "digits"\ntokenizer = "sentencepiece"'),
+     ("task.toml", "[data] tokenizer", "sentencepiece")),
+    ("train-image-size-one-number", _toml('source = "digits"\nimage_size = [8]'),
+     ("task.toml", "[data] image_size", "[8]")),
+    ("train-features-empty", _toml('source = "digits"\nfeatures = []'), ("task.toml", "[data] features", "[]")),
+    ("search-families-empty", _toml(extra="[search]\nfamilies = []\n"), ("task.toml", "[search] families", "[]")),
+    ("search-family-unknown", _toml(extra='[search]\nfamilies = ["resnet"]\n'), ("resnet", "mlp")),
+    ("train-metric-unknown", _toml(extra='[search]\nmetric = "acc"\n'),
+     ("task.toml", "[search] metric", "acc", "accuracy")),
+    ("train-metric-of-another-task", _toml(extra='[search]\nmetric = "rmse"\n'),
+     ("task.toml", "[search] metric", "rmse", "classification")),
+    ("search-compress-method-unknown", _toml(extra='[search]\ncompress = ["zip"]\n'),
+     ("task.toml", "[search] compress", "zip")),
+    ("train-name-pattern", _toml(name="my task/1"), ("task.toml", "name", "[A-Za-z0-9]", "my task/1")),
+    ("train-name-escapes-runs", _toml(name="../../escaped"), ("task.toml", "name", "../../escaped")),
+    ("search-name-very-long", _toml(name="n" * 300), ("task.toml", "name", "100")),
+]
 
 
-@case("train-task-not-utf8", "task.toml", "UTF-8")
-def _(d, s):
-    _bytes(d / "task.toml", b'name = "\xff\xfe"\n[data]\nsource = "digits"\n')
-    return ["train", "task.toml", "--family", "mlp"]
+def _toml_case(command: str, content: str | bytes) -> Callable[[Path, Path], list[str]]:
+    def build(d: Path, s: Path) -> list[str]:
+        _bytes(d / "task.toml", content.encode() if isinstance(content, str) else content)
+        return ["train", "task.toml", "--family", "mlp"] if command == "train" else [
+            "search", "task.toml", "--trials", "1"]
+
+    return build
 
 
-@case("train-task-binary", "task.toml")
-def _(d, s):
-    _bytes(d / "task.toml", bytes(range(256)) * 4)
-    return ["train", "task.toml", "--family", "mlp"]
-
-
-@case("train-task-empty", "task.toml", "name", "missing")
-def _(d, s):
-    _bytes(d / "task.toml", b"")
-    return ["train", "task.toml", "--family", "mlp"]
+CASES += [Case(id_, _toml_case(id_.split("-", 1)[0], content), words) for id_, content, words in TOML_CASES]
 
 
 @case("train-task-missing", "nope.toml", "not found")
@@ -185,150 +221,6 @@ def _(d, s):
 def _(d, s):
     (d / "folder.toml").mkdir()
     return ["train", "folder.toml", "--family", "mlp"]
-
-
-@case("train-unknown-top-level-key", "task.toml", "unknown key", "nmae")
-def _(d, s):
-    _text(d / "task.toml", 'name = "t"\nnmae = "u"\n[data]\nsource = "digits"\n')
-    return ["train", "task.toml", "--family", "mlp"]
-
-
-@case("train-unknown-section", "task.toml", "[trian]")
-def _(d, s):
-    return _train(d, 'source = "digits"', "[trian]\nepochs = 2\n")
-
-
-@case("train-unknown-data-key", "task.toml", "[data] sorce")
-def _(d, s):
-    return _train(d, 'source = "digits"\nsorce = "x.csv"')
-
-
-@case("train-missing-data-section", "task.toml", "data", "missing")
-def _(d, s):
-    _text(d / "task.toml", 'name = "t"\n')
-    return ["train", "task.toml", "--family", "mlp"]
-
-
-@case("train-missing-data-source", "task.toml", "[data] source", "missing")
-def _(d, s):
-    return _train(d, 'task = "classification"')
-
-
-@case("train-data-is-a-string", "task.toml", "data", "'digits'")
-def _(d, s):
-    _text(d / "task.toml", 'name = "t"\ndata = "digits"\n')
-    return ["train", "task.toml", "--family", "mlp"]
-
-
-@case("train-name-wrong-type", "task.toml", "name", "5")
-def _(d, s):
-    _text(d / "task.toml", 'name = 5\n[data]\nsource = "digits"\n')
-    return ["train", "task.toml", "--family", "mlp"]
-
-
-@case("train-val-fraction-wrong-type", "task.toml", "[data] val_fraction", "'a tenth'")
-def _(d, s):
-    return _train(d, 'source = "digits"\nval_fraction = "a tenth"')
-
-
-@case("train-val-fraction-out-of-range", "task.toml", "[data] val_fraction", "1.5")
-def _(d, s):
-    return _train(d, 'source = "digits"\nval_fraction = 1.5')
-
-
-@case("train-max-params-negative", "task.toml", "[constraints] max_params", "-1")
-def _(d, s):
-    return _train(d, 'source = "digits"', "[constraints]\nmax_params = -1\n")
-
-
-@case("train-budget-not-a-duration", "task.toml", "[budget] time", "soon")
-def _(d, s):
-    return _train(d, 'source = "digits"', '[budget]\ntime = "soon"\n')
-
-
-@case("search-budget-trials-zero", "task.toml", "[budget] trials", "0")
-def _(d, s):
-    return ["search", _task(d, 'source = "digits"', "[budget]\ntrials = 0\n")]
-
-
-@case("train-epochs-zero", "task.toml", "[train] epochs", "0")
-def _(d, s):
-    return _train(d, 'source = "digits"', "[train]\nepochs = 0\n")
-
-
-@case("train-optimizer-unknown", "task.toml", "[train] optimizer", "lion", "adamw")
-def _(d, s):
-    return _train(d, 'source = "digits"', '[train]\noptimizer = "lion"\n')
-
-
-@case("train-lr-wrong-type", "task.toml", "[train] lr", "fast")
-def _(d, s):
-    return _train(d, 'source = "digits"', '[train]\nlr = "fast"\n')
-
-
-@case("train-seed-negative", "task.toml", "[train] seed", "-1")
-def _(d, s):
-    return _train(d, 'source = "digits"', "[train]\nseed = -1\n")
-
-
-@case("train-task-kind-unknown", "task.toml", "[data] task", "clustering", "classification")
-def _(d, s):
-    return _train(d, 'source = "digits"\ntask = "clustering"')
-
-
-@case("train-tokenizer-unknown", "task.toml", "[data] tokenizer", "sentencepiece")
-def _(d, s):
-    return _train(d, 'source = "digits"\ntokenizer = "sentencepiece"')
-
-
-@case("train-image-size-one-number", "task.toml", "[data] image_size", "[8]")
-def _(d, s):
-    return _train(d, 'source = "digits"\nimage_size = [8]')
-
-
-@case("train-features-empty", "task.toml", "[data] features", "[]")
-def _(d, s):
-    return _train(d, 'source = "digits"\nfeatures = []')
-
-
-@case("search-families-empty", "task.toml", "[search] families", "[]")
-def _(d, s):
-    return ["search", _task(d, 'source = "digits"', "[search]\nfamilies = []\n"), "--trials", "1"]
-
-
-@case("search-family-unknown", "resnet", "mlp")
-def _(d, s):
-    return ["search", _task(d, 'source = "digits"', '[search]\nfamilies = ["resnet"]\n'), "--trials", "1"]
-
-
-@case("train-metric-unknown", "task.toml", "[search] metric", "acc", "accuracy")
-def _(d, s):
-    return _train(d, 'source = "digits"', '[search]\nmetric = "acc"\n')
-
-
-@case("train-metric-of-another-task", "task.toml", "[search] metric", "rmse", "classification")
-def _(d, s):
-    return _train(d, 'source = "digits"', '[search]\nmetric = "rmse"\n')
-
-
-@case("search-compress-method-unknown", "task.toml", "[search] compress", "zip")
-def _(d, s):
-    return ["search", _task(d, 'source = "digits"', '[search]\ncompress = ["zip"]\n'), "--trials", "1"]
-
-
-@case("train-name-pattern", "task.toml", "name", "[A-Za-z0-9]", "my task/1")
-def _(d, s):
-    return ["train", _task(d, 'source = "digits"', name="my task/1"), "--family", "mlp"]
-
-
-@case("train-name-escapes-runs", "task.toml", "name", "../../escaped")
-def _(d, s):
-    return ["train", _task(d, 'source = "digits"', name="../../escaped"), "--family", "mlp"]
-
-
-@case("search-name-very-long", "task.toml", "name", "100")
-def _(d, s):
-    return ["search", _task(d, 'source = "digits"', name="n" * 300), "--trials", "1"]
 
 
 @case("search-resume-and-force", "--resume", "--force")
@@ -386,112 +278,53 @@ def _(d, s):
 # ----- CSV and Parquet -----------------------------------------------------------------------------------
 
 
-@case("train-csv-empty-file", "data.csv", "empty")
-def _(d, s):
-    _bytes(d / "data.csv", b"")
-    return _train(d)
+_TWO_ROWS = "a,b,label\n1,2,0\n3,4,1\n"
+_RANDOM_BYTES = bytes(np.random.default_rng(0).integers(0, 256, 4096, dtype=np.uint8))
+
+# (id, the bytes of data.csv, the [data] table of the task file, the words the error must hold): `sizeup train`
+CSV_CASES = [
+    ("empty-file", b"", 'source = "data.csv"', ("data.csv", "empty")),
+    ("header-only", "a,b,label\n", 'source = "data.csv"', ("data.csv", "no rows")),
+    ("two-rows", _TWO_ROWS, 'source = "data.csv"', ("data.csv", "2 samples", "at least 4")),
+    ("one-class", _csv(classes=1), 'source = "data.csv"', ("data.csv", "column 'label'", "one class only", "'0'")),
+    ("ragged", "a,b,label\n1,2,0\n1,2,3,4\n" + _csv().split("\n", 1)[1], 'source = "data.csv"',
+     ("data.csv", "not valid CSV", "line 3")),
+    ("not-utf8", "a,b,label\n".encode() + "é,1,0\n".encode("latin-1") * 30, 'source = "data.csv"\ntext = "a"',
+     ("data.csv", "UTF-8")),
+    ("binary", _RANDOM_BYTES, 'source = "data.csv"', ("data.csv",)),
+    ("nan-feature", _csv().replace("\n3,", "\nnan,", 1), 'source = "data.csv"', ("data.csv", "column 'a'", "missing")),
+    ("nan-target", _csv() + "1,2,\n", 'source = "data.csv"', ("data.csv", "column 'label'", "missing")),
+    ("infinite-feature", _csv() + "1,1e400,0\n", 'source = "data.csv"', ("data.csv", "column 'b'", "infinite")),
+    ("target-column-missing", _csv(), 'source = "data.csv"\ntarget = "y"', ("data.csv", "column 'y'", "[data] target")),
+    ("text-in-numeric-feature", _csv().replace("\n1,3,", "\n1,three,", 1), 'source = "data.csv"',
+     ("data.csv", "column 'b'", "not numeric")),
+    ("fractional-class-label", _csv() + "1,2,0.5\n", 'source = "data.csv"', ("data.csv", "column 'label'", "0.5")),
+    ("regression-text-target", _csv().replace(",0\n", ",cat\n"), 'source = "data.csv"\ntask = "regression"',
+     ("data.csv", "column 'label'", "regression")),
+    ("target-among-features", _csv(), 'source = "data.csv"\nfeatures = ["a", "label"]',
+     ("task.toml", "[data] features", "'label'")),
+    ("feature-missing", _csv(), 'source = "data.csv"\nfeatures = ["a", "c"]',
+     ("data.csv", "column 'c'", "[data] features")),
+    ("text-and-features", _csv(), 'source = "data.csv"\ntext = "a"\nfeatures = ["b"]',
+     ("task.toml", "[data] text", "[data] features")),
+]
 
 
-@case("train-csv-header-only", "data.csv", "no rows")
-def _(d, s):
-    _text(d / "data.csv", "a,b,label\n")
-    return _train(d)
+def _csv_case(content: str | bytes, data: str) -> Callable[[Path, Path], list[str]]:
+    def build(d: Path, s: Path) -> list[str]:
+        _bytes(d / "data.csv", content.encode() if isinstance(content, str) else content)
+        return _train(d, data)
+
+    return build
 
 
-@case("train-csv-two-rows", "data.csv", "2 samples", "at least 4")
-def _(d, s):
-    _text(d / "data.csv", "a,b,label\n1,2,0\n3,4,1\n")
-    return _train(d)
+CASES += [Case(f"train-csv-{name}", _csv_case(content, data), words) for name, content, data, words in CSV_CASES]
 
 
 @case("search-csv-two-rows", "data.csv", "2 samples", "[data] test_fraction")
 def _(d, s):
-    _text(d / "data.csv", "a,b,label\n1,2,0\n3,4,1\n")
+    _text(d / "data.csv", _TWO_ROWS)
     return ["search", _task(d), "--trials", "1"]
-
-
-@case("train-csv-one-class", "data.csv", "column 'label'", "one class only", "'0'")
-def _(d, s):
-    _text(d / "data.csv", _csv(classes=1))
-    return _train(d)
-
-
-@case("train-csv-ragged", "data.csv", "not valid CSV", "line 3")
-def _(d, s):
-    _text(d / "data.csv", "a,b,label\n1,2,0\n1,2,3,4\n" + _csv().split("\n", 1)[1])
-    return _train(d)
-
-
-@case("train-csv-not-utf8", "data.csv", "UTF-8")
-def _(d, s):
-    _bytes(d / "data.csv", "a,b,label\n".encode() + "é,1,0\n".encode("latin-1") * 30)
-    return _train(d, 'source = "data.csv"\ntext = "a"')
-
-
-@case("train-csv-binary", "data.csv")
-def _(d, s):
-    _bytes(d / "data.csv", bytes(np.random.default_rng(0).integers(0, 256, 4096, dtype=np.uint8)))
-    return _train(d)
-
-
-@case("train-csv-nan-feature", "data.csv", "column 'a'", "missing")
-def _(d, s):
-    _text(d / "data.csv", _csv().replace("\n3,", "\nnan,", 1))
-    return _train(d)
-
-
-@case("train-csv-nan-target", "data.csv", "column 'label'", "missing")
-def _(d, s):
-    _text(d / "data.csv", _csv() + "1,2,\n")
-    return _train(d)
-
-
-@case("train-csv-infinite-feature", "data.csv", "column 'b'", "infinite")
-def _(d, s):
-    _text(d / "data.csv", _csv() + "1,1e400,0\n")
-    return _train(d)
-
-
-@case("train-csv-target-column-missing", "data.csv", "column 'y'", "[data] target")
-def _(d, s):
-    _text(d / "data.csv", _csv())
-    return _train(d, 'source = "data.csv"\ntarget = "y"')
-
-
-@case("train-csv-text-in-numeric-feature", "data.csv", "column 'b'", "not numeric")
-def _(d, s):
-    _text(d / "data.csv", _csv().replace("\n1,3,", "\n1,three,", 1))
-    return _train(d)
-
-
-@case("train-csv-fractional-class-label", "data.csv", "column 'label'", "0.5")
-def _(d, s):
-    _text(d / "data.csv", _csv() + "1,2,0.5\n")
-    return _train(d)
-
-
-@case("train-csv-regression-text-target", "data.csv", "column 'label'", "regression")
-def _(d, s):
-    _text(d / "data.csv", _csv().replace(",0\n", ",cat\n"))
-    return _train(d, 'source = "data.csv"\ntask = "regression"')
-
-
-@case("train-csv-target-among-features", "task.toml", "[data] features", "'label'")
-def _(d, s):
-    _text(d / "data.csv", _csv())
-    return _train(d, 'source = "data.csv"\nfeatures = ["a", "label"]')
-
-
-@case("train-csv-feature-missing", "data.csv", "column 'c'", "[data] features")
-def _(d, s):
-    _text(d / "data.csv", _csv())
-    return _train(d, 'source = "data.csv"\nfeatures = ["a", "c"]')
-
-
-@case("train-csv-text-and-features", "task.toml", "[data] text", "[data] features")
-def _(d, s):
-    _text(d / "data.csv", _csv())
-    return _train(d, 'source = "data.csv"\ntext = "a"\nfeatures = ["b"]')
 
 
 @case("train-parquet-corrupt", "data.parquet", "parquet")
@@ -794,22 +627,19 @@ def _(d, s):
 # ----- text corpora --------------------------------------------------------------------------------------
 
 
-@case("train-corpus-empty", "corpus", "empty")
-def _(d, s):
-    _text(d / "corpus.txt", "   \n")
-    return ["train", _task(d, 'source = "corpus.txt"\ntask = "language-modeling"'), "--family", "gpt"]
+def _corpus_case(content: bytes) -> Callable[[Path, Path], list[str]]:
+    def build(d: Path, s: Path) -> list[str]:
+        _bytes(d / "corpus.txt", content)
+        return ["train", _task(d, 'source = "corpus.txt"\ntask = "language-modeling"'), "--family", "gpt"]
+
+    return build
 
 
-@case("train-corpus-not-utf8", "corpus.txt", "UTF-8")
-def _(d, s):
-    _bytes(d / "corpus.txt", "naïve café ".encode("latin-1") * 100)
-    return ["train", _task(d, 'source = "corpus.txt"\ntask = "language-modeling"'), "--family", "gpt"]
-
-
-@case("train-corpus-too-short", "corpus", "[data] block_size")
-def _(d, s):
-    _text(d / "corpus.txt", "a short text.")
-    return ["train", _task(d, 'source = "corpus.txt"\ntask = "language-modeling"'), "--family", "gpt"]
+CASES += [Case(f"train-corpus-{name}", _corpus_case(content), words) for name, content, words in (
+    ("empty", b"   \n", ("corpus", "empty")),
+    ("not-utf8", "naïve café ".encode("latin-1") * 100, ("corpus.txt", "UTF-8")),
+    ("too-short", b"a short text.", ("corpus", "[data] block_size")),
+)]
 
 
 @case("train-corpus-for-classification", "corpus.txt", "language-modeling")

@@ -6,7 +6,7 @@ is hashed before and after; no file may appear or vanish). The cases live in ``b
 
 They run through the real entry point ``sizeup.cli.main`` in one subprocess (``cli_driver.py``), which
 pays Python and torch start-up once instead of once per case; a few real one-process-per-case runs
-below check the exit code, the start-up cost and what a task-file error imports.
+below check the exit code and that a task-file error, ``--help`` and ``datasets`` import no torch.
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ import pytest
 from bad_input_cases import CASES, SENTINEL, hostile_pickle
 
 HERE = Path(__file__).resolve().parent
-CLI = [sys.executable, "-c", "from sizeup.cli import main; main()"]
 ENV = {**os.environ, "OMP_NUM_THREADS": "1", "COLUMNS": "200", "NO_COLOR": "1", "PYTHONWARNINGS": "ignore"}
 
 
@@ -121,16 +120,7 @@ def test_the_hostile_pickle_would_run_code_but_sizeup_never_runs_it(suite, tmp_p
         assert not list((suite["root"] / c.id).rglob(SENTINEL)), c.id
 
 
-def test_the_whole_suite_runs_in_one_process_under_a_minute(suite):
-    seconds = sum(r["seconds"] for r in suite["results"].values())
-    assert seconds < 60, seconds
-
-
-# ----- real processes: exit code, start-up cost, nothing heavy before the task file is read --------------
-
-
-def _run(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([*CLI, *args], capture_output=True, text=True, cwd=cwd, env=ENV, timeout=120)
+# ----- real processes: the exit code, and nothing heavy imported before the task file is read ------------
 
 
 def test_a_task_file_error_in_a_real_process_is_one_line_exit_2_without_torch(tmp_path):
@@ -145,15 +135,6 @@ def test_a_task_file_error_in_a_real_process_is_one_line_exit_2_without_torch(tm
         assert proc.returncode == 2, proc.stderr
         assert proc.stderr.strip() == "error: task.toml: [budget] time 'soon' is not a duration; write e.g. '90s', '5m' or '1h'"
         assert proc.stdout.strip() == "[]"
-
-
-def test_a_data_error_in_a_real_process_is_one_line_exit_2(tmp_path):
-    (tmp_path / "data.csv").write_text("a,b,label\n1,2,0\n3,4,1\n")
-    (tmp_path / "task.toml").write_text('name = "t"\n[data]\nsource = "data.csv"\n')
-    proc = _run("train", "task.toml", "--family", "mlp", cwd=tmp_path)
-    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
-    assert len(proc.stderr.strip().splitlines()) == 1 and "data.csv" in proc.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["data.csv", "task.toml"]
 
 
 @pytest.mark.parametrize(("argv", "shown"), [(["--help"], "search"), (["datasets", "--json"], "mnist1d")])
