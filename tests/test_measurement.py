@@ -32,6 +32,18 @@ def _reference_flops(model, *inputs) -> int:
     return counter.get_total_flops()
 
 
+def _cpu_model() -> str:
+    """The CPU's name as /proc/cpuinfo gives it (or what platform knows)."""
+    import platform
+
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as fh:
+            names = [ln.split(":", 1)[1].strip() for ln in fh if ln.startswith("model name")]
+    except OSError:
+        names = []
+    return names[0] if names else (platform.processor() or platform.machine())
+
+
 def test_count_flops_of_a_cnn_equals_flop_counter_mode():
     torch.manual_seed(0)
     model = build("cnn", SIGNAL).eval()
@@ -102,7 +114,8 @@ def test_measure_reports_a_median_between_min_and_max_and_positive_throughput():
     assert m.flops == count_flops(model.eval(), (batch[0][:1],))
     assert m.weights_mb == pytest.approx(weight_bytes(model) / 2**20)
     assert m.memory_mb >= m.weights_mb > 0
-    assert m.device.startswith("cpu") or m.device
+    # the device is named as it is: this CPU's model and the threads the measurement ran on (one, here)
+    assert m.device == f"cpu: {_cpu_model()} ({torch.get_num_threads()} threads)" and torch.get_num_threads() == 1
 
 
 def test_measure_throughput_batch_is_capped_by_the_samples_given():

@@ -134,3 +134,37 @@ def test_parse_duration_refuses_non_durations(value):
 def test_parse_duration_refuses_non_positive(value):
     with pytest.raises(SizeupError, match="positive"):
         parse_duration(value)
+
+
+@pytest.mark.parametrize(("setting", "words"), [
+    ("families = []", ("[search] families = []", "leave the key out")),  # not "every family"
+    ('metric = "acc"', ("[search] metric = 'acc'", "accuracy", "perplexity")),  # the metrics there are
+])
+def test_search_settings_that_cannot_work_are_refused_at_load(tmp_path, setting, words):
+    message = _error(_write(tmp_path, f'name = "t"\n[data]\nsource = "digits"\n[search]\n{setting}\n'))
+    assert all(w in message for w in words), message
+
+
+@pytest.mark.parametrize(("task", "metric", "choices"), [("classification", "rmse", "accuracy, macro_f1, loss"),
+                                                         ("regression", "accuracy", "rmse, mae, loss"),
+                                                         ("language-modeling", "macro_f1", "perplexity")])
+def test_a_metric_of_another_task_is_refused_at_load(tmp_path, task, metric, choices):
+    text = f'name = "t"\n[data]\nsource = "d"\ntask = "{task}"\n[search]\nmetric = "{metric}"\n'
+    message = _error(_write(tmp_path, text))
+    assert f"[search] metric = '{metric}' does not apply to [data] task = '{task}'" in message and choices in message
+
+
+def test_every_metric_a_task_allows_loads(tmp_path):
+    from sizeup.task import TASK_METRICS
+    from sizeup.training.metrics import METRICS
+
+    assert {m for ms in TASK_METRICS.values() for m in ms} == set(METRICS)  # the two tables name the same metrics
+    for task, metrics in TASK_METRICS.items():
+        for metric in metrics:
+            raw = {"name": "t", "data": {"source": "d", "task": task}, "search": {"metric": metric}}
+            assert Task.from_dict(raw).search.metric == metric
+
+
+def test_a_problem_found_by_a_check_names_the_task_file(tmp_path):
+    message = _error(_write(tmp_path, 'name = "t"\n[data]\nsource = "digits"\n[budget]\ntime = "soon"\n'))
+    assert message.startswith(f"{tmp_path / 'task.toml'}: [budget] time 'soon'")

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from safetensors import SafetensorError
 from safetensors.torch import load_file
 from safetensors.torch import load_model as _load_weights
 from safetensors.torch import save_model as _save_weights
@@ -61,17 +62,24 @@ def model_folder(path: str | Path) -> Path:
                       "run folder (e.g. runs/<task name> or runs/<task name>/train-cnn), or a saved model folder")
 
 
-def rebuild(meta: dict[str, Any], *, device: str | torch.device | None = None, **override: Any) -> tuple[nn.Module, DataInfo]:
-    """A fresh, untrained model of a saved ``config.json`` (its knobs with ``override`` on top), and its data info."""
-    from sizeup.zoo import build, get_family
+def rebuild(meta: dict[str, Any], *, device: str | torch.device | None = None, origin: str = "the model config",
+            **override: Any) -> tuple[nn.Module, DataInfo]:
+    """A fresh, untrained model of a saved ``config.json`` (its knobs with ``override`` on top), and its data info.
+
+    The knobs go through ``zoo.make_config``, checked as ``sizeup train`` checks them, so a damaged config is one line.
+    """
+    from sizeup.zoo import build, make_config
 
     for key in ("family", "config", "data"):
         if key not in meta:
-            raise SizeupError(f"the model config has no {key!r} entry; it was not written by sizeup")
-    info = DataInfo.from_dict(meta["data"])
-    config = get_family(meta["family"]).config_cls(**{**meta["config"], **override})
-    with torch.device(device) if device is not None else contextlib.nullcontext():
-        return build(meta["family"], info, config=config), info
+            raise SizeupError(f"{origin} has no {key!r} entry; it was not written by sizeup")
+    try:
+        info = DataInfo.from_dict(meta["data"])
+        config = make_config(meta["family"], **{**meta["config"], **override})
+        with torch.device(device) if device is not None else contextlib.nullcontext():
+            return build(meta["family"], info, config=config), info
+    except (SizeupError, TypeError, KeyError) as exc:
+        raise SizeupError(f"{origin}: cannot rebuild the model from it ({exc}); the file is damaged") from None
 
 
 def layer_sizes(model: nn.Module) -> dict[str, dict[str, Any]]:
@@ -112,13 +120,17 @@ def load_model(folder: str | Path) -> nn.Module:
     if meta.get("format") == "onnx" or comp.get("format") == "onnx":
         model = _onnx_model(folder, meta)
     else:
-        model, info = rebuild(meta)
+        model, info = rebuild(meta, origin=str(folder / CONFIG))
         if not (folder / WEIGHTS).is_file():
             raise SizeupError(f"{folder / WEIGHTS} not found; the model folder is incomplete")
-        if "layer_sizes" in comp:
-            _restore_layer_sizes(model, comp["layer_sizes"], load_file(str(folder / WEIGHTS)))
-        else:
-            _load_weights(model, str(folder / WEIGHTS))
+        try:
+            if "layer_sizes" in comp:
+                _restore_layer_sizes(model, comp["layer_sizes"], load_file(str(folder / WEIGHTS)))
+            else:
+                _load_weights(model, str(folder / WEIGHTS))
+        except (SafetensorError, RuntimeError) as exc:  # not safetensors, truncated, or weights of another shape
+            raise SizeupError(f"{folder / WEIGHTS}: cannot load the weights ({' '.join(str(exc).split())[:200]}); "
+                              f"the file is damaged or does not belong to this {CONFIG}") from None
         model.info = info
     return model.eval()
 

@@ -5,13 +5,25 @@ from __future__ import annotations
 import re
 import tomllib
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sizeup.errors import SizeupError
 
-__all__ = ["Task", "DataSpec", "BudgetSpec", "Constraints", "SearchSpec", "TrainSpec", "parse_duration"]
+__all__ = ["Task", "DataSpec", "BudgetSpec", "Constraints", "SearchSpec", "TrainSpec", "parse_duration",
+           "TASK_METRICS"]
+
+# The metrics each task is scored by (sizeup.training.metrics computes them); [search] metric must be one.
+TASK_METRICS: dict[str, tuple[str, ...]] = {
+    "classification": ("accuracy", "macro_f1", "loss"),
+    "regression": ("rmse", "mae", "loss"),
+    "language-modeling": ("perplexity", "token_accuracy", "loss"),
+    "seq2seq": ("sequence_accuracy", "token_accuracy", "perplexity", "loss"),
+}
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
+NAME_MAX = 100  # the run folder runs/<name>/ and the study are named after it; file systems cap a name at 255
+SECTIONS = ("data", "budget", "constraints", "search", "train")
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|hr)?\s*$")
 _UNIT_SECONDS = {None: 1.0, "s": 1.0, "sec": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0, "hr": 3600.0}
@@ -43,14 +55,23 @@ class DataSpec(_Strict):
     format: Literal["auto", "csv", "parquet", "npz", "images", "text", "idx", "cifar10"] = "auto"
     target: str = "label"
     text: str | None = None
-    features: list[str] | None = None
+    features: list[str] | None = Field(None, min_length=1)
     val_fraction: float = Field(0.1, gt=0, lt=1)
     test_fraction: float = Field(0.2, gt=0, lt=1)
     max_length: int = Field(256, ge=4)
     max_vocab: int = Field(20_000, ge=16)
     tokenizer: Literal["char", "word", "bpe", "wordpiece"] = "char"
     block_size: int = Field(64, ge=4)
-    image_size: list[int] | None = None
+    image_size: list[Annotated[int, Field(ge=1)]] | None = Field(None, min_length=2, max_length=2)
+
+    @model_validator(mode="after")
+    def _columns(self) -> DataSpec:
+        if self.features is not None and self.target in self.features:
+            raise ValueError(f"[data] features = {self.features!r} lists the target column {self.target!r}; "
+                             "drop it from features (a model must not be given its own target)")
+        if self.features is not None and self.text is not None:
+            raise ValueError("set either [data] text (a text column) or [data] features (numeric columns), not both")
+        return self
 
 
 class BudgetSpec(_Strict):
@@ -58,6 +79,12 @@ class BudgetSpec(_Strict):
 
     time: str | float = "5m"
     trials: int | None = Field(None, ge=1)
+
+    @field_validator("time")
+    @classmethod
+    def _duration(cls, value: str | float) -> str | float:
+        parse_duration(value, what="[budget] time")
+        return value
 
     @property
     def seconds(self) -> float:
@@ -86,6 +113,23 @@ class SearchSpec(_Strict):
     retrain_on_full: bool = False
     compress: list[str] = []  # e.g. ["int8", "prune:0.5"]: compressed variants of the best candidates join the leaderboard
 
+    @field_validator("families")
+    @classmethod
+    def _families(cls, value: list[str] | None) -> list[str] | None:
+        if value is not None and not value:
+            raise ValueError("[search] families = [] names no family; list at least one (see `sizeup families`), "
+                             "or leave the key out to search every family that fits the data")
+        return value
+
+    @field_validator("metric")
+    @classmethod
+    def _known_metric(cls, value: str | None) -> str | None:
+        known = sorted({m for metrics in TASK_METRICS.values() for m in metrics})
+        if value is not None and value not in known:
+            raise ValueError(f"[search] metric = {value!r} is not a metric sizeup computes; choose one of: "
+                             f"{', '.join(known)}")
+        return value
+
     @field_validator("compress")
     @classmethod
     def _methods(cls, value: list[str]) -> list[str]:
@@ -93,7 +137,10 @@ class SearchSpec(_Strict):
             from sizeup._methods import parse_method
 
             for method in value:
-                parse_method(method)
+                try:
+                    parse_method(method)
+                except SizeupError as exc:
+                    raise ValueError(f"[search] compress: {exc}") from None
         return value
 
 
@@ -113,7 +160,14 @@ class TrainSpec(_Strict):
     patience: int | None = Field(None, ge=1)
     augment: bool | None = None
     class_weights: bool | None = None
-    seed: int = 0
+    seed: int = Field(0, ge=0, le=2**32 - 1)  # numpy and Optuna's samplers take seeds in [0, 2**32)
+
+    @field_validator("time")
+    @classmethod
+    def _duration(cls, value: str | float | None) -> str | float | None:
+        if value is not None:
+            parse_duration(value, what="[train] time")
+        return value
 
     def overrides(self) -> dict[str, Any]:
         """Settings the task file sets explicitly (``None`` means: use sizeup's default)."""
@@ -123,7 +177,7 @@ class TrainSpec(_Strict):
 class Task(_Strict):
     """A learning task: data, budget, constraints, search and training settings."""
 
-    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+    name: str = Field(pattern=NAME_PATTERN, max_length=NAME_MAX)
     data: DataSpec
     budget: BudgetSpec = BudgetSpec()
     constraints: Constraints = Constraints()
@@ -131,31 +185,41 @@ class Task(_Strict):
     train: TrainSpec = TrainSpec()
     base_dir: Path = Field(default_factory=Path.cwd, exclude=True)
 
+    @model_validator(mode="after")
+    def _metric_fits_the_task(self) -> Task:
+        metric, kind = self.search.metric, self.data.task
+        if metric is not None and metric not in TASK_METRICS[kind]:
+            raise ValueError(f"[search] metric = {metric!r} does not apply to [data] task = {kind!r}; "
+                             f"choose one of: {', '.join(TASK_METRICS[kind])}")
+        return self
+
     @classmethod
     def from_toml(cls, path: str | Path) -> Task:
         """Read and validate a task file; every problem becomes one line naming the file and key."""
         path = Path(path)
-        if not path.is_file():
-            raise SizeupError(f"task file {str(path)!r} not found; pass the path of a .toml task file (see examples/)")
         try:
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as exc:
             raise SizeupError(f"{path}: malformed TOML ({exc}); fix the syntax at that line") from None
         except UnicodeDecodeError:
             raise SizeupError(f"{path}: not a UTF-8 text file; save the task file as UTF-8 TOML") from None
+        except FileNotFoundError:
+            raise SizeupError(f"task file {str(path)!r} not found; pass the path of a .toml task file "
+                              "(see examples/)") from None
+        except IsADirectoryError:
+            raise SizeupError(f"task file {str(path)!r} is a folder; pass the path of a .toml task file") from None
+        except OSError as exc:  # no permission, a name too long, a device that cannot be read
+            raise SizeupError(f"task file {str(path)!r}: cannot read it ({exc.strerror or exc}); "
+                              "pass the path of a readable .toml task file") from None
         return cls.from_dict(raw, base_dir=path.resolve().parent, origin=str(path))
 
     @classmethod
     def from_dict(cls, raw: dict[str, Any], *, base_dir: Path | None = None, origin: str = "task") -> Task:
         """Validate a task given as a dict (the same schema as the TOML file)."""
         try:
-            task = cls.model_validate({**raw, "base_dir": base_dir or Path.cwd()})
+            return cls.model_validate({**raw, "base_dir": base_dir or Path.cwd()})
         except ValidationError as exc:
             raise SizeupError(f"{origin}: {_one_line(exc)}") from None
-        task.budget.seconds  # noqa: B018 - validates the duration now, not mid-search
-        if task.train.time is not None:
-            parse_duration(task.train.time, what="[train] time")
-        return task
 
     def resolve_path(self, p: str) -> Path:
         """A path in the task file is relative to the task file's folder."""
@@ -164,12 +228,23 @@ class Task(_Strict):
 
 
 def _one_line(exc: ValidationError) -> str:
+    """The first problem as one line: the key as written in the file (``[data] source``), what is wrong, the value."""
     err = exc.errors()[0]
     loc = [str(p) for p in err["loc"]]
     key = f"[{loc[0]}] {'.'.join(loc[1:])}" if len(loc) > 1 else loc[0] if loc else "?"
+    if err["type"] == "value_error":  # sizeup's own checks: the message names its key and the fix
+        return str(err["ctx"]["error"])
     if err["type"] == "missing":
         return f"key {key} is missing; add it (see examples/ for a complete task file)"
     if err["type"] == "extra_forbidden":
+        if len(loc) == 1 and isinstance(err.get("input"), dict):
+            return f"unknown section [{loc[0]}]; remove it or check its spelling (sections: {', '.join(SECTIONS)})"
         return f"unknown key {key}; remove it or check its spelling"
-    got = err.get("input")
-    return f"key {key}: {err['msg'].lower()}, got {got!r}"
+    got = repr(err.get("input"))
+    got = got if len(got) <= 60 else got[:57] + "..."
+    if err["type"] == "model_type" and len(loc) == 1:
+        return f"[{loc[0]}] must be a table: write [{loc[0]}] on a line of its own and its keys below it, got {got}"
+    hint = ""
+    if loc == ["name"] and err["type"] == "string_pattern_mismatch":
+        hint = " (letters, digits, '.', '_' and '-', starting with a letter or digit: it names the folder runs/<name>/)"
+    return f"key {key}: {err['msg'][0].lower()}{err['msg'][1:]}{hint}, got {got}"

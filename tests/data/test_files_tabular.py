@@ -140,3 +140,25 @@ def test_seq2seq_without_text_column_says_what_to_set(tmp_path):
     pd.DataFrame({"src": ["a"] * 10, "label": ["b"] * 10}).to_csv(tmp_path / "p.csv", index=False)
     with pytest.raises(SizeupError, match=r"\[data\] text is not set.*src, label"):
         _load(tmp_path, source="p.csv", task="seq2seq")
+
+
+def test_a_table_too_small_to_split_is_refused_with_the_samples_it_needs(tmp_path):
+    (tmp_path / "data.csv").write_text("a,b,label\n1,2,0\n3,4,1\n", encoding="utf-8")
+    with pytest.raises(SizeupError) as exc:
+        _load(tmp_path, source="data.csv")
+    message = str(exc.value)
+    assert message.startswith("data.csv: 2 samples are too few") and "keep 2 (one per class)" in message
+    assert "give at least 4 samples" in message
+    (tmp_path / "data.csv").write_text("a,b,label\n1,2,0.5\n3,4,1.5\n", encoding="utf-8")
+    with pytest.raises(SizeupError, match="give at least 3 samples"):  # a regression keeps one to train on
+        _load(tmp_path, source="data.csv", task="regression")
+    (tmp_path / "data.csv").write_text("a,b,label\n1,2,0.5\n3,4,1.5\n5,6,2.5\n", encoding="utf-8")
+    assert len(_load(tmp_path, source="data.csv", task="regression").train) == 1
+
+
+def test_a_target_with_one_class_is_refused_naming_the_column_and_the_class(tmp_path):
+    frame = _frame()
+    frame["label"] = "big"
+    frame.to_csv(tmp_path / "data.csv", index=False)
+    with pytest.raises(SizeupError, match=r"data.csv: column 'label': the training data hold one class only \('big'\)"):
+        _load(tmp_path, source="data.csv")

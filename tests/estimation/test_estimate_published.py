@@ -48,9 +48,21 @@ def test_sliding_window_caps_the_kv_cache() -> None:
     assert estimate("mistral-7b", seq=32768).memory.kv_cache == short
 
 
-def test_training_memory_is_a_sum_of_components() -> None:
-    r = estimate("llama-3.1-8b", hardware="h100", mode="train", batch=8, seq=2048, gpus=8)
-    m = r.memory
-    assert m.total == m.weights + m.gradients + m.optimizer + m.activations + m.logits + m.kv_cache + m.overhead
-    assert m.optimizer == pytest.approx(8.03e9 * 12, rel=0.01)  # fp32 master + Adam m, v (ZeRO paper, K=12)
-    assert m.logits > 0
+def test_training_memory_parts_have_their_byte_counts_and_zero_shards_them() -> None:
+    """bf16 weights and gradients take 2 bytes a parameter and Adam 12 (fp32 master copy + m + v; ZeRO paper, K=12);
+    ZeRO stages 1, 2 and 3 divide the optimizer state, then the gradients, then the weights by the data-parallel
+    degree (Rajbhandari et al. 2020, fig. 1) and leave activations, logits and overhead alone."""
+    params, dp = 8.03e9, 8
+    runs = [estimate("llama-3.1-8b", hardware="h100", mode="train", batch=8, seq=2048, gpus=dp, zero=z).memory
+            for z in range(4)]
+    base = runs[0]
+    assert base.weights == pytest.approx(2 * params, rel=0.01)
+    assert base.gradients == pytest.approx(2 * params, rel=0.01)
+    assert base.optimizer == pytest.approx(12 * params, rel=0.01)
+    assert base.logits == 2048 * 128_256 * (2 + 4 + 4)  # one sequence per rank: bf16 logits, fp32 copy, fp32 gradient
+    for stage, sharded in ((1, {"optimizer"}), (2, {"optimizer", "gradients"}), (3, {"optimizer", "gradients", "weights"})):
+        m = runs[stage]
+        for part in ("weights", "gradients", "optimizer"):
+            want = getattr(base, part) / (dp if part in sharded else 1)
+            assert getattr(m, part) == pytest.approx(want, rel=1e-6), (stage, part)
+        assert (m.activations, m.logits, m.overhead) == (base.activations, base.logits, base.overhead)

@@ -119,3 +119,13 @@ def test_retrain_on_full_retrains_the_winner_on_train_and_validation(tmp_path):
 def test_resume_without_a_study_is_refused(tiny_task, tmp_path):
     with pytest.raises(SizeupError, match="no study in .* to resume"):
         search(tiny_task, trials=1, out=tmp_path / "nothing", resume=True)
+
+
+def test_resume_with_force_is_refused_by_the_python_api_and_the_run_is_left_alone(tiny_task, tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    (run / "study.db").write_bytes(b"the user's study")
+    with pytest.raises(SizeupError, match="resume=True and force=True contradict"):
+        search(tiny_task, trials=1, out=run, resume=True, force=True)
+    assert not [p.name for p in tmp_path.iterdir() if p.name.startswith("run.")]  # not set aside
+    assert (run / "study.db").read_bytes() == b"the user's study"

@@ -16,7 +16,7 @@ from sizeup.data.bundle import DataBundle, Split
 from sizeup.data.corpus import corpus_bundle
 from sizeup.data.text import Vocab
 from sizeup.task import DataSpec, Task
-from sizeup.training import Callback, EarlyStopping, TrainConfig, TrainingDiverged, evaluate, fit
+from sizeup.training import Callback, EarlyStopping, TrainConfig, TrainingDiverged, TrainingPlugin, evaluate, fit
 from sizeup.training.config import OPTIMIZERS, SCHEDULES
 from sizeup.training.objectives import Objective
 from sizeup.training.optim import lr_at
@@ -171,11 +171,55 @@ def test_l1_penalty_shrinks_weights(digits):
     assert norms[1e-3] < 0.8 * norms[0.0]
 
 
-@pytest.mark.parametrize("setting", [{"label_smoothing": 0.1}, {"class_weights": True},
-                                     {"label_smoothing": 0.2, "class_weights": True}])
-def test_label_smoothing_and_class_weights_train(digits, setting):
-    result = fit(_mlp(digits), digits, _config(epochs=2, **setting))
-    assert result.best_val > 0.5 and all(math.isfinite(h["train_loss"]) for h in result.history)
+class _StepLosses(Callback):
+    def __init__(self) -> None:
+        self.losses: list[float] = []
+
+    def on_step_end(self, logs):
+        self.losses.append(logs["loss"])
+
+
+def _smoothed_floor(eps: float, k: int) -> float:
+    """The least cross-entropy against smoothed targets q = (1 - eps) one-hot + eps / k: their entropy H(q)."""
+    hit, miss = 1 - eps + eps / k, eps / k
+    return -(hit * math.log(hit) + (k - 1) * miss * math.log(miss))
+
+
+def test_label_smoothing_keeps_every_training_loss_above_the_smoothed_floor(digits):
+    """Smoothed targets cannot be matched exactly, so no step's loss goes below H(q); without smoothing it does."""
+    floor = _smoothed_floor(0.1, digits.info.n_outputs)  # 0.500 for 10 classes
+    minima = {}
+    for eps in (0.0, 0.1):
+        losses = _StepLosses()
+        fit(_mlp(digits, dropout=0.0), digits, _config(epochs=4, lr=1e-2, label_smoothing=eps), callbacks=[losses])
+        minima[eps] = min(losses.losses)
+    assert minima[0.1] >= floor - 1e-6
+    assert minima[0.0] < 0.5 * floor
+
+
+def _imbalanced(n: int = 2000, minority: float = 0.05) -> DataBundle:
+    """Two overlapping Gaussian classes, one of them rare: an unweighted loss favours the common class."""
+    g = torch.Generator().manual_seed(0)
+    y = (torch.rand(n, generator=g) < minority).long()
+    x = torch.randn(n, 2, generator=g) + y[:, None].float()
+    return assemble(name="rare", input_kind="tabular", task="classification", train=Split(x, y), test=None)
+
+
+def _recall(model: nn.Module, split: Split, cls: int) -> float:
+    with torch.no_grad():
+        pred = model(split.x).argmax(1)
+    return (pred[split.y == cls] == cls).float().mean().item()
+
+
+def test_class_weights_raise_the_recall_of_the_rare_class():
+    data = _imbalanced()
+    recall = {}
+    for weighted in (False, True):
+        torch.manual_seed(0)
+        model = build("linear", data.info)
+        fit(model, data, _config(epochs=15, lr=0.05, schedule="constant", class_weights=weighted))
+        recall[weighted] = _recall(model.eval(), data.test, cls=1)
+    assert recall[False] < 0.35 and recall[True] > 0.6, recall
 
 
 @pytest.mark.parametrize("optimizer", OPTIMIZERS)
@@ -185,15 +229,86 @@ def test_each_optimizer_trains(digits, optimizer):
     assert result.best_val > 0.5
 
 
+class _Recorder(TrainingPlugin):
+    """The default batches, remembered: which rows each step used, and the optimizer that stepped."""
+
+    def setup(self, model, optimizer, **kw):
+        self.optimizer, self.rows = optimizer, []
+        return super().setup(model, optimizer, **kw)
+
+    def batches(self, epoch):
+        for idx in super().batches(epoch):
+            self.rows.append(idx)
+            yield idx
+
+
+class _AppliedLR(Callback):
+    """The learning rate each step logged, the one the optimizer held, and the planned number of steps."""
+
+    def __init__(self, plugin: _Recorder) -> None:
+        self.plugin, self.steps = plugin, []
+
+    def on_train_begin(self, logs):
+        self.total = logs["epochs"] * logs["steps_per_epoch"]
+
+    def on_step_end(self, logs):
+        self.steps.append((logs["step"], logs["lr"], self.plugin.optimizer.param_groups[0]["lr"]))
+
+
 @pytest.mark.parametrize("schedule", SCHEDULES)
-def test_each_schedule_trains(digits, schedule):
-    result = fit(_mlp(digits), digits, _config(epochs=2, schedule=schedule))
+def test_each_schedule_sets_the_learning_rate_of_every_step_on_its_curve(digits, schedule):
+    cfg = _config(epochs=2, schedule=schedule, lr=0.01)
+    plugin = _Recorder()
+    applied = _AppliedLR(plugin)
+    result = fit(_mlp(digits), digits, cfg, callbacks=[applied], plugin=plugin)
     assert result.best_val > 0.5
+    assert len(applied.steps) == applied.total == result.steps
+    for step, logged, used in applied.steps:
+        assert logged == used == pytest.approx(lr_at((step - 1) / applied.total, cfg), rel=1e-9)
+    lrs = [lr for _, lr, _ in applied.steps]
+    if schedule == "constant":
+        assert set(lrs) == {0.01}
+    else:  # warm-up to the peak, then down to (almost) nothing
+        peak = lrs.index(max(lrs))
+        assert 0 < peak < len(lrs) - 1 and max(lrs) == pytest.approx(0.01, rel=0.05)
+        assert lrs[-1] < 0.01 * max(lrs) and lrs[0] < 0.5 * max(lrs)
 
 
-def test_augmentation_trains_on_images(digits):
-    result = fit(_mlp(digits), digits, _config(epochs=3, augment=True))
-    assert result.best_val > 0.2  # chance is 0.1; shifted 8x8 digits learn more slowly
+class _SeenBatches(Objective):
+    """The task's loss, remembering every training batch (inputs and targets) it was given."""
+
+    def __init__(self, task: str) -> None:
+        super().__init__(task)
+        self.seen: list[tuple[torch.Tensor, torch.Tensor]] = []
+
+    def __call__(self, model, x, y, *, train=True):
+        if train:
+            self.seen.append((x.clone(), y.clone()))
+        return super().__call__(model, x, y, train=train)
+
+
+def _shifts_of(x: torch.Tensor, pad: int) -> list[torch.Tensor]:
+    """Every zero-padded crop of the batch that the image augmentation could produce."""
+    padded = torch.nn.functional.pad(x, (pad, pad, pad, pad))
+    h, w = x.shape[-2:]
+    return [padded[:, :, dy:dy + h, dx:dx + w] for dy in range(2 * pad + 1) for dx in range(2 * pad + 1)]
+
+
+@pytest.mark.parametrize("augment", [False, True])
+def test_augmentation_shifts_the_images_the_model_sees_but_never_their_labels(digits, augment):
+    plugin, objective = _Recorder(), _SeenBatches("classification")
+    fit(_mlp(digits), digits, _config(epochs=2, augment=augment), objective=objective, plugin=plugin)
+    assert len(objective.seen) == len(plugin.rows)
+    changed = 0
+    for (x, y), idx in zip(objective.seen, plugin.rows):
+        original = digits.train.x[idx]
+        assert torch.equal(y, digits.train.y[idx])  # the labels of exactly those rows
+        assert any(torch.equal(x, shifted) for shifted in _shifts_of(original, pad=1))  # a shift, nothing else
+        changed += not torch.equal(x, original)
+    if augment:
+        assert changed >= 0.6 * len(plugin.rows)  # 8 of the 9 shifts of an 8x8 digit move it
+    else:
+        assert changed == 0
 
 
 @pytest.mark.parametrize("bad", [{"optimizer": "lion"}, {"schedule": "step"}, {"epochs": 0}, {"lr": 0.0},

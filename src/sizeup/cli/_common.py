@@ -9,17 +9,29 @@ from typing import Any, Callable, TypeVar
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from sizeup._io import to_jsonable
 from sizeup.errors import SearchCrashed, SizeupError
 
-__all__ = ["stdout", "stderr", "handle_errors", "emit_json", "to_jsonable"]
+__all__ = ["stdout", "stderr", "handle_errors", "emit_json", "to_jsonable", "plain", "one_line"]
 
 # Tables printed to a pipe or file get room for a leaderboard instead of the 80-column default.
 stdout = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 140)
 stderr = Console(stderr=True, soft_wrap=True)
 
 F = TypeVar("F", bound=Callable[..., Any])
+
+
+def plain(value: Any, style: str = "") -> Text:
+    """Text shown exactly as written. Messages, paths and model names hold brackets (``[budget] time``,
+    ``^[A-Za-z0-9]...``, ``kernel=[3, 5]``) that Rich would otherwise read as markup tags and drop."""
+    return Text(str(value), style=style)
+
+
+def one_line(exc: BaseException) -> str:
+    """The error's message on one line (a message from a library may carry newlines)."""
+    return " ".join(str(exc).split("\n"))
 
 
 def handle_errors(fn: F) -> F:
@@ -30,7 +42,7 @@ def handle_errors(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except SizeupError as exc:
-            stderr.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+            stderr.print(Text.assemble(("error:", "bold red"), " ", one_line(exc)), highlight=False)
             raise typer.Exit(2) from None
         except SearchCrashed as exc:
             stderr.print(f"error: {exc}", highlight=False, markup=False)

@@ -7,8 +7,9 @@ from typing import Optional
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
-from sizeup.cli._common import emit_json, handle_errors, stderr, stdout
+from sizeup.cli._common import emit_json, handle_errors, plain, stderr, stdout
 from sizeup.errors import SizeupError
 
 __all__ = ["compress"]
@@ -35,7 +36,7 @@ def compress(
     source = open_source(run_or_model, task)
     results, before = [], None
     for m in methods:
-        stderr.print(f"compressing {source.model.spec.describe()} with {m.text} ...")
+        stderr.print(plain(f"compressing {source.model.spec.describe()} with {m.text} ..."))
         result = compress_source(source, m, out=out, force=force, before=before)
         before = result.before
         results.append(result)
@@ -46,7 +47,7 @@ def compress(
     for r in results:
         for line in r.verdicts:
             stdout.print(f"{r.method}: {line}", highlight=False, markup=False)
-        stderr.print(f"saved: [bold]{r.out_dir}[/]")
+        stderr.print(Text.assemble("saved: ", (str(r.out_dir), "bold")))
 
 
 def _table(results) -> Table:
@@ -56,7 +57,7 @@ def _table(results) -> Table:
         table.add_column(c, justify="left" if c in ("", "model", "runtime") else "right", overflow="fold", no_wrap=c == "")
     rows = [results[0].before, *[row for r in results for row in r.rows()[1:]]]
     for f in rows:
-        table.add_row(f.name, f.model, f.runtime, f"{f.quality:.4f}", f"{f.params:,}", f"{f.size_mb:.3f}",
+        table.add_row(plain(f.name), plain(f.model), f.runtime, f"{f.quality:.4f}", f"{f.params:,}", f"{f.size_mb:.3f}",
                       f"{f.latency_ms:.3g} ({f.latency_min_ms:.3g}-{f.latency_max_ms:.3g})", f"{f.throughput:,.0f}",
                       f"{f.memory_mb:.2f}")
     return table

@@ -7,8 +7,9 @@ from typing import Optional
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
-from sizeup.cli._common import emit_json, handle_errors, stdout
+from sizeup.cli._common import emit_json, handle_errors, plain, stdout
 
 __all__ = ["estimate"]
 
@@ -60,7 +61,7 @@ def estimate(
     for table in _tables(result):
         stdout.print(table)
     for note in result.notes:
-        stdout.print(f"[dim]note:[/] {note}", highlight=False)
+        stdout.print(Text.assemble(("note:", "dim"), " ", note), highlight=False)
 
 
 def _gib(n: float) -> str:
@@ -79,7 +80,7 @@ def _num(x: float) -> str:
 
 def _tables(r) -> list[Table]:  # noqa: ANN001 - an Estimate
     st = r.setup
-    head = Table(title=f"{r.model} — {st.mode} on {st.gpus} × {r.hardware['name']} ({st.dtype}), {st.describe()}",
+    head = Table(title=plain(f"{r.model} — {st.mode} on {st.gpus} × {r.hardware['name']} ({st.dtype}), {st.describe()}"),
                  show_header=False, title_justify="left")
     head.add_column(style="bold")
     head.add_column(justify="right")

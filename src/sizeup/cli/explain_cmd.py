@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Optional
 
 import typer
+from rich.text import Text
 
 from sizeup.cli._common import emit_json, handle_errors, stderr
 
@@ -30,4 +31,4 @@ def explain(
         return
     stderr.print(f"completeness: worst gap {result.max_completeness_error:.2e} of f(x) - f(baseline) "
                  f"({result.n_steps} steps); attention maps: {'yes' if result.attention else 'no'}")
-    stderr.print(f"wrote [bold]{result.out_dir}[/] and [bold]{result.page}[/]")
+    stderr.print(Text.assemble("wrote ", (str(result.out_dir), "bold"), " and ", (str(result.page), "bold")))

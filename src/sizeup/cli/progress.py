@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 from sizeup.cli._common import stderr
@@ -26,7 +27,8 @@ class TrainingProgress(Callback):
     def on_train_begin(self, logs: dict[str, Any]) -> None:
         self.progress.start()
         total = logs["epochs"] * logs["steps_per_epoch"]
-        self.task = self.progress.add_task(self.description, total=total, status="")
+        # the columns are markup templates: a data source such as "runs/[v2]/x.csv" must show as written
+        self.task = self.progress.add_task(escape(self.description), total=total, status="")
 
     def on_step_end(self, logs: dict[str, Any]) -> None:
         if logs["step"] % 10 == 0:

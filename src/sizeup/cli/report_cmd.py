@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.text import Text
 
 from sizeup.cli._common import emit_json, handle_errors, stderr
 
@@ -23,5 +24,5 @@ def report(
     if json_out:
         emit_json(facts)
         return
-    stderr.print(f"wrote [bold]{facts['report']}[/] ({facts['bytes'] / 2**20:.1f} MB, {facts['figures']} figures"
-                 f"{', with explanations' if facts['has_explanations'] else ''})")
+    stderr.print(Text.assemble("wrote ", (facts["report"], "bold"), f" ({facts['bytes'] / 2**20:.1f} MB, "
+                               f"{facts['figures']} figures{', with explanations' if facts['has_explanations'] else ''})"))

@@ -9,8 +9,9 @@ from typing import Optional
 import typer
 from rich.panel import Panel
 from rich.table import Table
+from rich.text import Text
 
-from sizeup.cli._common import emit_json, handle_errors, stderr, stdout
+from sizeup.cli._common import emit_json, handle_errors, plain, stderr, stdout
 from sizeup.errors import SizeupError
 
 __all__ = ["search"]
@@ -33,13 +34,15 @@ def search(
     top: int = typer.Option(15, help="Rows of the leaderboard to print."),
 ) -> None:
     """Search the model families that fit the data, print a leaderboard and recommend a model."""
-    from sizeup.cli.search_progress import RichSearchProgress
-    from sizeup.api import search as run_search
-    from sizeup.training.run import as_task
+    from sizeup.task import Task
 
     if resume and force:
         raise SizeupError("--resume and --force contradict each other; choose one")
-    t = as_task(task)
+    t = Task.from_toml(task)  # a bad task file fails here, before torch and Optuna are imported
+
+    from sizeup.api import search as run_search
+    from sizeup.cli.search_progress import RichSearchProgress
+
     imports = _process_age()
     progress = RichSearchProgress(t.search.metric or "metric")
     result = run_search(t, budget=budget, trials=trials, out=out, force=force, workers=workers,
@@ -59,12 +62,13 @@ def search(
     stderr.print(f"start-up (before the budget): {startup:.1f} s (imports {imports or 0:.1f} s, data "
                  f"{t.get('data_seconds', 0):.1f} s); trials {t.get('trials_seconds', 0):.0f} s; finishing "
                  f"{t.get('finishing_seconds', 0):.1f} s", highlight=False, markup=False)
-    stderr.print(f"run folder: [bold]{result.out_dir}[/] (leaderboard.csv, best/, report.html, study.db)")
+    stderr.print(Text.assemble("run folder: ", (str(result.out_dir), "bold"),
+                               " (leaderboard.csv, best/, report.html, study.db)"))
 
 
 def print_recommendation(console, rec) -> None:
     """The recommendation's headline and reasons in a panel; long reasons wrap inside it."""
-    panel = Panel("\n".join(f"- {r}" for r in rec.reasons), title=rec.headline,
+    panel = Panel(plain("\n".join(f"- {r}" for r in rec.reasons)), title=plain(rec.headline),
                   border_style="green" if rec.feasible else "red", title_align="left")
     console.print(panel, soft_wrap=False)  # the console soft-wraps by default, which crops a panel's lines
 
@@ -79,7 +83,7 @@ def _leaderboard(result, top: int) -> Table:
                          overflow="fold")
     front = set(result.pareto["id"])
     for _, r in result.leaderboard.head(top).iterrows():
-        table.add_row(*[_cell(r, c, front) for c in cols])
+        table.add_row(*[plain(_cell(r, c, front)) for c in cols])  # model names hold lists such as kernels=[3, 5]
     return table
 
 

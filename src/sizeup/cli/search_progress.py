@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 import optuna
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from sizeup.cli._common import stderr
@@ -38,7 +39,7 @@ class RichSearchProgress:
         best = f"{self.best:.4f}" if self.best is not None else "-"
         trials = f"{self.done}/{self.total}" if self.total else str(self.done)
         self.progress.update(self.bar, completed=100 * min(1.0, max(fractions or [0.0])),
-                             status=f"trials {trials}, best val_{self.metric} {best}{left} | {self.current}")
+                             status=escape(f"trials {trials}, best val_{self.metric} {best}{left} | {self.current}"))
 
     def epoch(self, trial: int, logs: dict[str, Any]) -> None:
         self.current = f"trial {trial} epoch {logs['epoch']} val {logs.get(f'val_{self.metric}', float('nan')):.4f}"

@@ -7,10 +7,10 @@ from typing import Optional
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
-from sizeup.cli._common import emit_json, handle_errors, stderr, stdout
 from sizeup._knobs import parse_assignments
-from sizeup.cli.progress import TrainingProgress
+from sizeup.cli._common import emit_json, handle_errors, plain, stderr, stdout
 
 __all__ = ["train"]
 
@@ -38,12 +38,17 @@ def train(
     json_out: bool = typer.Option(False, "--json", help="Print the results as one JSON object on stdout."),
 ) -> None:
     """Train one model, show its test quality and cost on this device, and save it."""
-    from sizeup.training.run import as_task, train as train_model
+    from sizeup.task import Task
 
-    t = as_task(task)
+    # A bad task file or setting fails here, before torch is imported (a task-file error costs no start-up).
+    t = Task.from_toml(task)
     knobs = {"width": width, "depth": depth, "heads": heads, "dropout": dropout, **parse_assignments(knob)}
     overrides = {"epochs": epochs, "max_seconds": time, "batch_size": batch_size, "lr": lr, "optimizer": optimizer,
                  "schedule": schedule, "seed": seed, **parse_assignments(setting, option="--train-set")}
+
+    from sizeup.cli.progress import TrainingProgress
+    from sizeup.training.run import train as train_model
+
     progress = TrainingProgress(f"{family} on {t.data.source}", t.search.metric or "metric")
     result = train_model(t, family, preset=preset, knobs=knobs, out=out, force=force, callbacks=[progress], **overrides)
     summary = result.summary()
@@ -51,11 +56,11 @@ def train(
         emit_json(summary)
         return
     stdout.print(_table(summary))
-    stderr.print(f"saved to [bold]{summary['out_dir']}[/] (load with sizeup.load)")
+    stderr.print(Text.assemble("saved to ", (summary["out_dir"], "bold"), " (load with sizeup.load)"))
 
 
 def _table(s: dict) -> Table:
-    table = Table(title=s["model"], show_header=False, title_justify="left")
+    table = Table(title=plain(s["model"]), show_header=False, title_justify="left")
     table.add_column(style="bold")
     table.add_column(justify="right")
     for key in [k for k in s if k.startswith("test_")] + [f"val_{s['metric']}"]:
@@ -68,6 +73,6 @@ def _table(s: dict) -> Table:
     table.add_row("latency, batch 1 (median)", f"{s['latency_ms']:.3f} ms (min {s['latency_min_ms']:.3f}, max {s['latency_max_ms']:.3f})")
     table.add_row(f"throughput, batch {s['throughput_batch']}", f"{s['throughput']:,.0f} samples/s")
     table.add_row("peak memory, batch 1", f"{s['memory_mb']:.2f} MB (weights {s['weights_mb']:.2f} MB)")
-    table.add_row("stopped", s["stopped"])
-    table.add_row("device", s["device"])
+    table.add_row("stopped", plain(s["stopped"]))
+    table.add_row("device", plain(s["device"]))
     return table

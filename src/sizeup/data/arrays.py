@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import zipfile
+import zlib
 from pathlib import Path
 from typing import Any
 
@@ -106,6 +107,8 @@ def array_bundle(
             f"{origin}: arrays support task = \"classification\" or \"regression\", not {spec.task!r}; "
             "change [data] task"
         )
+    if x.ndim == 0 or y.ndim == 0:
+        raise SizeupError(f"{origin}: x has shape {x.shape} and y {y.shape}; give one row of x and one target per sample")
     if len(x) != len(y):
         raise SizeupError(f"{origin}: x has {len(x)} samples but y has {len(y)}; give one target per sample")
     if x_test is not None and len(x_test) != len(y_test):
@@ -130,7 +133,7 @@ def array_bundle(
     return assemble(
         name=name, input_kind=kind, task=spec.task, train=Split(tensors[0], y_tr), test=test,
         val_fraction=spec.val_fraction, test_fraction=spec.test_fraction,
-        class_names=class_names if spec.task == "classification" else None, notes=notes,
+        class_names=class_names if spec.task == "classification" else None, notes=notes, origin=origin,
     )
 
 
@@ -145,13 +148,19 @@ def load_npz(path: Path, spec, *, origin: str) -> DataBundle:
         with np.load(path, allow_pickle=False) as z:
             arrays = {k: z[k] for k in z.files}
     except ValueError as exc:
+        if "allow_pickle" in str(exc):
+            raise SizeupError(f"{origin}: an array holds pickled Python objects, which sizeup never loads (unpickling "
+                              "can run code); save plain numeric arrays") from None
         raise SizeupError(
             f"{origin}: cannot read the arrays ({str(exc).split('.')[0]}); "
             "save plain numeric arrays"
         ) from None
-    except (OSError, EOFError) as exc:
+    except (OSError, EOFError, zipfile.BadZipFile, zlib.error) as exc:
         raise SizeupError(f"{origin}: not a readable .npz file ({exc}); save it with np.savez") from None
     present = ", ".join(sorted(arrays)) or "none"
+    for key, value in arrays.items():
+        if not isinstance(value, np.ndarray):  # a zip member that is not an .npy array reads as raw bytes
+            raise SizeupError(f"{origin}: member {key!r} is not a numpy array; save the arrays with np.savez")
     for key in ("x", "y"):
         if key not in arrays:
             raise SizeupError(

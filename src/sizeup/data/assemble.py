@@ -8,7 +8,7 @@ import numpy as np
 import torch
 
 from sizeup.data.bundle import DataBundle, DataInfo, Split
-from sizeup.data.splits import carve
+from sizeup.data.splits import carve_splits
 from sizeup.errors import SizeupError
 
 __all__ = ["assemble", "class_labels", "default_metric"]
@@ -25,7 +25,7 @@ def class_labels(values: Any, *, origin: str) -> tuple[torch.Tensor, list[str]]:
         if np.isnan(arr).any():
             raise SizeupError(f"{origin}: a label is missing (NaN); fill or drop those rows")
         if not np.all(arr == np.round(arr)):
-            bad = arr[arr != np.round(arr)][0]
+            bad = arr[arr != np.round(arr)][0].item()
             raise SizeupError(
                 f"{origin}: label {bad!r} is not an integer class; use integer or named classes, "
                 "or set task = \"regression\" in [data]"
@@ -42,6 +42,17 @@ def class_labels(values: Any, *, origin: str) -> tuple[torch.Tensor, list[str]]:
     uniq = np.unique(arr)
     index = {v: i for i, v in enumerate(uniq.tolist())}
     return torch.tensor([index[v] for v in arr.tolist()], dtype=torch.long), [str(u) for u in uniq.tolist()]
+
+
+def _check_classes(y: torch.Tensor, class_names: list[str] | None, *, origin: str) -> None:
+    """One class leaves nothing to learn: every model would "recommend" the constant answer."""
+    present = torch.unique(y).tolist()
+    if len(present) < 2:
+        shown = class_names[present[0]] if class_names and present and present[0] < len(class_names) else present[0]
+        raise SizeupError(
+            f"{origin}: the training data hold one class only ({str(shown)!r}); a classifier needs at least two — "
+            "add samples of another class, or set [data] task = \"regression\" for a numeric target"
+        )
 
 
 def default_metric(task: str, y: torch.Tensor | None = None) -> str:
@@ -74,18 +85,15 @@ def assemble(
     target_vocab: list[str] | None = None,
     n_outputs: int | None = None,
     notes: dict[str, Any] | None = None,
+    origin: str | None = None,
 ) -> DataBundle:
-    """Carve test (if absent) then validation from train, and describe the result."""
-    if len(train) == 0:
-        raise SizeupError(f"data {name!r} is empty; point [data] source at a file with samples")
-    stratify = task == "classification"
-    if test is None:
-        train, test = carve(train, test_fraction, stratify=stratify)
-    if val is None:
-        train, val = carve(train, val_fraction, stratify=stratify)
-    for split_name, split in (("train", train), ("validation", val), ("test", test)):
-        if len(split) == 0:
-            raise SizeupError(f"data {name!r}: the {split_name} split is empty; add samples or change the fractions")
+    """Carve test (if absent) then validation from train, check that a classifier has classes to tell apart,
+    and describe the result. ``origin`` names the source in error messages (``data.csv: column 'label'``)."""
+    origin = origin or f"data {name!r}"
+    train, val, test = carve_splits(train, test=test, val=val, test_fraction=test_fraction, val_fraction=val_fraction,
+                                    stratify=task == "classification", origin=origin)
+    if task == "classification":
+        _check_classes(train.y, class_names, origin=origin)
     if n_outputs is None:
         if task == "classification":
             n_outputs = len(class_names) if class_names else int(train.y.max()) + 1

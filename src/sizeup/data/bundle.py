@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-import torch
+if TYPE_CHECKING:  # annotations only: `sizeup datasets` and the zoo's DataInfo need no torch import
+    import torch
 
 __all__ = ["DataInfo", "Split", "DataBundle", "INPUT_KINDS", "TASKS"]
 

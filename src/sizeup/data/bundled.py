@@ -3,15 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-import numpy as np
-import torch
-
-from sizeup.data.assemble import assemble
-from sizeup.data.bundle import DataBundle, Split
-from sizeup.data.splits import SPLIT_SEED
-from sizeup.data.text import Vocab
+if TYPE_CHECKING:
+    from sizeup.data.bundle import DataBundle
 
 __all__ = ["BUNDLED", "BundledDataset"]
 
@@ -27,9 +22,18 @@ class BundledDataset:
     loader: Callable[..., DataBundle]
 
 
+# The loaders import what they need, so listing the data sets (`sizeup datasets`) imports no torch.
+
+
 def _digits(spec) -> DataBundle:
+    import numpy as np
+    import torch
     from sklearn.datasets import load_digits
     from sklearn.model_selection import train_test_split
+
+    from sizeup.data.assemble import assemble
+    from sizeup.data.bundle import Split
+    from sizeup.data.splits import SPLIT_SEED
 
     d = load_digits()
     x = torch.tensor(d.images / 16.0, dtype=torch.float32).unsqueeze(1)  # (N, 1, 8, 8) in [0, 1]
@@ -45,7 +49,11 @@ def _digits(spec) -> DataBundle:
 
 
 def _mnist1d(spec) -> DataBundle:
+    import torch
     from mnist1d.data import get_dataset_args, make_dataset
+
+    from sizeup.data.assemble import assemble
+    from sizeup.data.bundle import Split
 
     d = make_dataset(get_dataset_args())  # the package defaults: 4,000 train / 1,000 test, 40 steps
     to_x = lambda a: torch.tensor(a, dtype=torch.float32).unsqueeze(1)  # noqa: E731 - (N, 1, 40)
@@ -64,6 +72,12 @@ def _zh_news_raw() -> dict[str, tuple[list[str], list[str], list[int]]]:
 
 
 def _zh_news(spec) -> DataBundle:
+    import torch
+
+    from sizeup.data.assemble import assemble
+    from sizeup.data.bundle import Split
+    from sizeup.data.text import Vocab
+
     raw = _zh_news_raw()
     if spec.task == "language-modeling":
         from sizeup.data.corpus import corpus_bundle

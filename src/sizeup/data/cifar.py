@@ -38,7 +38,8 @@ def read_batch(path: Path, *, origin: str) -> dict:
     try:
         with open(path, "rb") as f:
             d = _ArraysOnly(f, encoding="bytes").load()
-    except (pickle.UnpicklingError, EOFError, OSError, ValueError, TypeError, AttributeError) as exc:
+    except (pickle.UnpicklingError, EOFError, OSError, ValueError, TypeError, AttributeError, KeyError,
+            IndexError) as exc:  # what a damaged pickle stream raises
         raise SizeupError(f"{origin}: not a CIFAR-10 python batch ({exc}); use the 'python version' download") from None
     if not isinstance(d, dict):
         raise SizeupError(
@@ -58,8 +59,14 @@ def _batch_arrays(path: Path, *, origin: str) -> tuple[np.ndarray, np.ndarray]:
         if key not in d:
             keys = ", ".join(repr(k) for k in d)
             raise SizeupError(f"{origin}: key {key!r} not found; keys present: {keys} — give a CIFAR-10 batch file")
-    x = np.asarray(d[b"data"], dtype=np.uint8)
-    y = np.asarray(d[b"labels"], dtype=np.int64)
+    try:
+        x = np.asarray(d[b"data"], dtype=np.uint8)
+        y = np.asarray(d[b"labels"], dtype=np.int64)
+    except (TypeError, ValueError, OverflowError):
+        raise SizeupError(f"{origin}: b'data' and b'labels' must hold uint8 pixels and integer labels; "
+                          "give a CIFAR-10 batch file") from None
+    if y.ndim != 1:
+        raise SizeupError(f"{origin}: b'labels' has shape {y.shape}; expected one integer label per image")
     if x.ndim != 2 or x.shape[1] != 3 * 32 * 32 or len(x) != len(y):
         raise SizeupError(f"{origin}: data has shape {x.shape} for {len(y)} labels; expected [N, 3072] uint8 rows")
     return x.reshape(-1, 3, 32, 32), y

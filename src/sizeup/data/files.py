@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 from pathlib import Path
 
 from sizeup.data.bundle import DataBundle
@@ -25,23 +26,38 @@ def load_files(task) -> DataBundle:
         prefix, _, name = origin.partition(":")
         return (load_hf if prefix == "hf" else load_torchvision)(name, spec, origin=origin)
     path = task.resolve_path(origin)
-    if not path.exists():
+    _check_exists(path, origin=origin)
+    try:
+        fmt = detect_format(path, origin=origin) if spec.format == "auto" else spec.format
+        if fmt in ("idx", "cifar10") and path.is_file():
+            path, origin = path.parent, str(Path(origin).parent)  # one file of the set names its folder
+        if (fmt in _FILE_FORMATS) != path.is_file():
+            what = "a file" if fmt in _FILE_FORMATS else "a folder"
+            raise SizeupError(
+                f"[data] source {origin!r}: format {fmt!r} reads {what}, but this is not one; "
+                "fix the path or set [data] format = \"auto\""
+            )
+        return _read(fmt, path, spec, origin=origin)
+    except PermissionError as exc:
+        raise SizeupError(f"{exc.filename}: permission denied; make it readable or copy the data elsewhere") from None
+
+
+def _check_exists(path: Path, *, origin: str) -> None:
+    """A file or a folder must be there; a name the system refuses (too long, a loop) or a device is one line."""
+    try:
+        mode = path.stat().st_mode
+    except (FileNotFoundError, NotADirectoryError):
         from sizeup.data.bundled import BUNDLED
 
         raise SizeupError(
             f"[data] source {origin!r}: no such file or folder ({path}); fix the path (relative to the task file) "
             f"or use a bundled data set: {', '.join(BUNDLED)}"
-        )
-    fmt = detect_format(path, origin=origin) if spec.format == "auto" else spec.format
-    if fmt in ("idx", "cifar10") and path.is_file():
-        path, origin = path.parent, str(Path(origin).parent)  # one file of the set names its folder
-    if (fmt in _FILE_FORMATS) != path.is_file():
-        what = "a file" if fmt in _FILE_FORMATS else "a folder"
-        raise SizeupError(
-            f"[data] source {origin!r}: format {fmt!r} reads {what}, but this is not one; "
-            "fix the path or set [data] format = \"auto\""
-        )
-    return _read(fmt, path, spec, origin=origin)
+        ) from None
+    except OSError as exc:
+        raise SizeupError(f"[data] source {origin!r}: cannot open it ({exc.strerror}); fix the path") from None
+    if not (stat.S_ISREG(mode) or stat.S_ISDIR(mode)):
+        raise SizeupError(f"[data] source {origin!r} is not a regular file or folder (a device or a pipe); "
+                          "point it at a data file or folder")
 
 
 def _read(fmt: str, path: Path, spec, *, origin: str) -> DataBundle:

@@ -7,7 +7,9 @@ then each dimension as a big-endian uint32, then the values in C order.
 from __future__ import annotations
 
 import gzip
+import math
 import re
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -28,15 +30,18 @@ def read_idx(path: Path, *, origin: str) -> np.ndarray:
     try:
         with opener(path, "rb") as f:
             raw = f.read()
-    except (OSError, EOFError) as exc:
+    except (OSError, EOFError, zlib.error) as exc:  # a damaged .gz raises zlib.error, not OSError
         raise SizeupError(f"{origin}: cannot read it ({exc}); download the file again") from None
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _TYPES:
         raise SizeupError(f"{origin}: not an IDX file (bad magic number {raw[:4].hex()}); give the original MNIST file")
     ndim = raw[3]
+    start = 4 + 4 * ndim
+    if not 1 <= ndim <= 4 or len(raw) < start:
+        raise SizeupError(f"{origin}: the IDX header declares {ndim} dimensions (MNIST files have 1 or 3); "
+                          "the file is corrupt — download it again")
     dims = tuple(int(d) for d in np.frombuffer(raw, dtype=">u4", count=ndim, offset=4))
     dtype = np.dtype(_TYPES[raw[2]])
-    start = 4 + 4 * ndim
-    need = int(np.prod(dims)) * dtype.itemsize
+    need = math.prod(dims) * dtype.itemsize  # Python ints: a corrupt header cannot overflow the product
     if len(raw) - start != need:
         raise SizeupError(
             f"{origin}: holds {len(raw) - start} bytes of values but its header promises {need} for shape {dims}; "

@@ -7,6 +7,11 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, UnidentifiedImageError
 
+# What opening or decoding a damaged, hostile or unusual image raises (a decompression bomb is refused
+# before it is decoded: Pillow checks the declared size against Image.MAX_IMAGE_PIXELS on open).
+_IMAGE_ERRORS = (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError)
+_WIDE_MODES = ("I", "I;16", "I;16B", "I;16L", "I;16N", "F")
+
 from sizeup.data.arrays import array_bundle
 from sizeup.data.bundle import DataBundle
 from sizeup.errors import SizeupError
@@ -54,15 +59,13 @@ def _read(items: list[tuple[Path, str]], spec, *, root: Path, origin: str) -> tu
         try:
             with Image.open(path) as im:
                 opened.append((im.mode, im.size))
-        except (UnidentifiedImageError, OSError) as exc:
-            raise SizeupError(
-                f"{shown(path)}: not a readable image ({type(exc).__name__}); "
-                "replace or delete it"
-            ) from None
+        except _IMAGE_ERRORS as exc:
+            raise SizeupError(f"{shown(path)}: not a readable image ({_why(exc)}); replace or delete it") from None
+        if opened[-1][0] in _WIDE_MODES:  # converting would clip every value above 255 to white
+            raise SizeupError(f"{shown(path)}: a {opened[-1][0]} image (16- or 32-bit values); sizeup reads 8-bit "
+                              "images — save it as an 8-bit PNG or JPEG")
     mode = "L" if all(m in ("L", "1") for m, _ in opened) else "RGB"
-    if spec.image_size is not None:
-        if len(spec.image_size) != 2 or min(spec.image_size) < 1:
-            raise SizeupError(f"[data] image_size = {spec.image_size!r}; give two positive numbers [height, width]")
+    if spec.image_size is not None:  # the task file checks it holds two positive numbers
         want = (int(spec.image_size[1]), int(spec.image_size[0]))  # Pillow sizes are (width, height)
     else:
         want = opened[0][1]
@@ -81,11 +84,16 @@ def _read(items: list[tuple[Path, str]], spec, *, root: Path, origin: str) -> tu
                 if im.size != want:
                     im = im.resize(want, Image.Resampling.BILINEAR)
                 pixels.append(np.asarray(im, dtype=np.uint8))
-        except (UnidentifiedImageError, OSError) as exc:
-            raise SizeupError(f"{shown(path)}: not a readable image ({exc}); replace or delete it") from None
+        except _IMAGE_ERRORS as exc:
+            raise SizeupError(f"{shown(path)}: not a readable image ({_why(exc)}); replace or delete it") from None
     x = np.stack(pixels)
     x = x[..., None] if mode == "L" else x
     return np.ascontiguousarray(x.transpose(0, 3, 1, 2)), mode
+
+
+def _why(exc: Exception) -> str:
+    text = " ".join(str(exc).split())
+    return f"{type(exc).__name__}: {text[:120]}" if text else type(exc).__name__
 
 
 def load_image_folder(folder: Path, spec, *, origin: str) -> DataBundle:

@@ -17,7 +17,7 @@ from sizeup._imports import optional_import
 from sizeup.data.arrays import split_labels
 from sizeup.data.assemble import assemble
 from sizeup.data.bundle import DataBundle, Split
-from sizeup.data.splits import carve
+from sizeup.data.splits import carve_splits
 from sizeup.data.text import Vocab, tokenize
 from sizeup.errors import SizeupError
 
@@ -65,12 +65,8 @@ def table_bundle(frames: dict[str, pd.DataFrame], spec, *, name: str, origin: st
     y, _, class_names = split_labels(
         df[spec.target].to_numpy(), None, task=spec.task, origin=f"{origin}: column {spec.target!r}"
     )
-    rows = _partition(frames, y, spec)
-    if spec.text is not None:
-        if spec.features is not None:
-            raise SizeupError(
-                f"{origin}: set either [data] text (a text column) or features (numeric columns), not both"
-            )
+    rows = _partition(frames, y, spec, origin=origin)
+    if spec.text is not None:  # the task file refuses text together with features
         x, vocab, notes = _text_inputs(df, rows, spec, origin=origin)
         kind = "tokens"
     else:
@@ -80,30 +76,22 @@ def table_bundle(frames: dict[str, pd.DataFrame], spec, *, name: str, origin: st
     return assemble(
         name=name, input_kind=kind, task=spec.task, train=split["train"], val=split["val"], test=split["test"],
         class_names=class_names if spec.task == "classification" else None, vocab=vocab,
-        notes={**notes, "official_splits": sorted(frames)},
+        notes={**notes, "official_splits": sorted(frames)}, origin=f"{origin}: column {spec.target!r}",
     )
 
 
-def _partition(frames: dict[str, pd.DataFrame], y: torch.Tensor, spec) -> dict[str, torch.Tensor]:
+def _partition(frames: dict[str, pd.DataFrame], y: torch.Tensor, spec, *, origin: str) -> dict[str, torch.Tensor]:
     """Row indices of each split in the concatenated table; a missing test, then validation, is carved from train."""
-    start, rows = 0, {}
+    start, given = 0, {}
     for k in SPLIT_ORDER:
         if k in frames:
-            rows[k] = torch.arange(start, start + len(frames[k]))
+            rows = torch.arange(start, start + len(frames[k]))
+            given[k] = Split(rows, y[rows])
             start += len(frames[k])
-    stratify = spec.task == "classification"
-    train = Split(rows["train"], y[rows["train"]])
-    if "test" not in rows:
-        train, test = carve(train, spec.test_fraction, stratify=stratify)
-        rows["test"] = test.x
-    if "val" not in rows:
-        train, val = carve(train, spec.val_fraction, stratify=stratify)
-        rows["val"] = val.x
-    rows["train"] = train.x
-    for k, r in rows.items():
-        if len(r) == 0:
-            raise SizeupError(f"data {spec.source!r}: the {k} split is empty; add rows or change the fractions")
-    return rows
+    train, val, test = carve_splits(given["train"], test=given.get("test"), val=given.get("val"),
+                                    test_fraction=spec.test_fraction, val_fraction=spec.val_fraction,
+                                    stratify=spec.task == "classification", origin=origin)
+    return {"train": train.x, "val": val.x, "test": test.x}
 
 
 def _numeric_inputs(df: pd.DataFrame, rows, spec, *, origin: str) -> tuple[torch.Tensor, dict[str, Any]]:
@@ -147,7 +135,7 @@ def _seq2seq(frames, df: pd.DataFrame, spec, *, name: str, origin: str) -> DataB
     tgt = spec.target
     _check_missing(df, [tgt], origin=origin)
     sources, targets = df[src].astype(str).tolist(), df[tgt].astype(str).tolist()
-    rows = _partition(frames, torch.zeros(len(df), dtype=torch.long), spec)
+    rows = _partition(frames, torch.zeros(len(df), dtype=torch.long), spec, origin=origin)
     train = rows["train"].tolist()
     src_train, tgt_train = [sources[i] for i in train], [targets[i] for i in train]
     src_vocab = Vocab.build(src_train, kind=spec.tokenizer, max_size=spec.max_vocab, specials=True)

@@ -25,8 +25,11 @@ def safetensors_counts(*paths: str | Path) -> dict[str, int]:
         for name, entry in header.items():
             if name == "__metadata__":
                 continue
+            shape = entry.get("shape", []) if isinstance(entry, dict) else None
+            if not isinstance(shape, list) or not all(isinstance(d, int) and d >= 0 for d in shape):
+                raise SizeupError(f"{path}: tensor {name!r} has no valid shape in the header; the file is not safetensors")
             dtype = str(entry.get("dtype", "?"))
-            counts[dtype] = counts.get(dtype, 0) + math.prod(entry.get("shape", []))
+            counts[dtype] = counts.get(dtype, 0) + math.prod(shape)
     return counts
 
 
@@ -39,7 +42,10 @@ def _read_header(path: Path) -> dict:
             (size,) = struct.unpack("<Q", raw)
             if size > _MAX_HEADER:
                 raise SizeupError(f"{path}: header length {size} is not plausible; the file is not safetensors")
-            return json.loads(fh.read(size))
+            header = json.loads(fh.read(size))
+            if not isinstance(header, dict):
+                raise SizeupError(f"{path}: the header is not a JSON object; the file is not safetensors")
+            return header
     except FileNotFoundError:
         raise SizeupError(f"{path} not found; give an existing .safetensors file") from None
     except (json.JSONDecodeError, UnicodeDecodeError):

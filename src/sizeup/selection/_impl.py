@@ -27,15 +27,12 @@ from sizeup.selection.space import searchable_families
 from sizeup.selection.study import SearchLock, open_study, requeue_interrupted
 from sizeup.selection.trial import EXPECTED_FAILURES, SearchContext, guarded
 from sizeup.selection.validation import fold_bundles, plan_validation
-from sizeup.task import Task, parse_duration
+from sizeup.task import TASK_METRICS, Task, parse_duration
 from sizeup.training.metrics import METRICS, higher_is_better
 
 __all__ = ["search", "SearchResult", "SearchProgress", "TASK_METRICS"]
 
 DEFAULT_MAX_EPOCHS = 40
-TASK_METRICS = {"classification": {"accuracy", "macro_f1", "loss"}, "regression": {"rmse", "mae", "loss"},
-                "language-modeling": {"perplexity", "token_accuracy", "loss"},
-                "seq2seq": {"sequence_accuracy", "token_accuracy", "perplexity", "loss"}}
 Extend = Callable[[pd.DataFrame, SearchContext], pd.DataFrame]
 
 
@@ -102,6 +99,8 @@ def search(task: Task | str | Path, *, budget: str | float | None = None, trials
     from sizeup.data import load_data
     from sizeup.training.run import as_task
 
+    if resume and force:
+        raise SizeupError("resume=True and force=True contradict each other (--resume, --force); choose one")
     task = as_task(task)
     out_dir = Path(out) if out else Path("runs") / task.name
     if resume and force:
