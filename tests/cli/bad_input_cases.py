@@ -742,10 +742,17 @@ def _(d, s):
     return ["report", "folder"]
 
 
-@case("report-study-corrupt", "study.db")
-def _(d, s):
+@case("report-unfinished-run", "recommendation.json", "not found")
+def _(d, s):  # the report reads the run folder's files; a search that never finished wrote no recommendation
     _bytes(d / "run" / "study.db", b"SQLite format 3\x00" + bytes(200))
     _text(d / "run" / "leaderboard.csv", "trial,model\n")
+    return ["report", "run"]
+
+
+@case("report-recommendation-corrupt", "recommendation.json", "not valid JSON")
+def _(d, s):
+    _text(d / "run" / "leaderboard.csv", "id,trial,model,status\n")
+    _text(d / "run" / "recommendation.json", "{not json")
     return ["report", "run"]
 
 

@@ -54,7 +54,7 @@ def _resolve(target: Path, task: Task | str | Path | None) -> tuple[Path, Path |
     elif (target / "config.json").is_file():
         run, model_dir = None, target
     else:
-        raise SizeupError(f"{str(target)!r} is neither a search run folder (with recommendation.json) nor a model folder "
+        raise SizeupError(f"{str(target)!r} is neither a run folder (a search's, with recommendation.json) nor a model folder "
                           "(with config.json)")
     if task is not None:
         return model_dir, run, as_task(task)
