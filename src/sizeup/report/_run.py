@@ -17,10 +17,11 @@ from sizeup._io import read_json
 from sizeup.data.bundle import DataBundle, DataInfo
 from sizeup.errors import SizeupError
 
-__all__ = ["RunView", "load_run", "summarize_data", "DATA_SUMMARY", "EXPLANATIONS"]
+__all__ = ["RunView", "load_run", "summarize_data", "DATA_SUMMARY", "EXPLANATIONS", "SCALING"]
 
 DATA_SUMMARY = "data_summary.json"
 EXPLANATIONS = "explain/explanations.json"
+SCALING = "scaling.json"
 
 
 @dataclass
@@ -42,6 +43,7 @@ class RunView:
     info: DataInfo | None
     data_summary: dict[str, Any] | None
     explanations: dict[str, Any] | None = None
+    scaling: dict[str, Any] | None = None  # scaling.json: quality-vs-size fits per family
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -83,8 +85,9 @@ def load_run(out_dir: str | Path) -> RunView:
     info = DataInfo.from_dict(winner["data"]) if winner else None
     summary = read_json(out_dir / DATA_SUMMARY) if (out_dir / DATA_SUMMARY).is_file() else None
     expl = read_json(out_dir / EXPLANATIONS) if (out_dir / EXPLANATIONS).is_file() else None
+    scaling = read_json(out_dir / SCALING) if (out_dir / SCALING).is_file() else None
     return RunView(out_dir, study.study_name, metric, higher, settings.get("limits", {}), settings, board, front,
-                   front_params, study.get_trials(deepcopy=False), rec, winner, info, summary, expl)
+                   front_params, study.get_trials(deepcopy=False), rec, winner, info, summary, expl, scaling)
 
 
 def summarize_data(data: DataBundle) -> dict[str, Any]:
