@@ -78,13 +78,16 @@ def forecast_case(name: str, quick: bool, seeds: int) -> dict[str, Any]:
     by_size = [statistics.mean(r.value for r in res.runs if r.size == i) for i in range(FITTED_SIZES)]
     lat, mem = statistics.median(r.latency_ms for r in runs), statistics.median(r.memory_mb for r in runs)
     out = {"family": family, "task": path, "start": start, "seeds": seeds, "epochs": res.recipe.epochs,
-           "fitted": [{"knobs": s.knobs, "params": s.params, "accuracy": a} for s, a in zip(res.sizes, by_size)],
+           "fitted": [{"knobs": s.knobs, "params": s.params, "accuracy": a, "latency_ms": s.latency_ms,
+                       "memory_mb": s.memory_mb} for s, a in zip(res.sizes, by_size)],
            "fit": res.fit.by_params.to_dict(), "span_points": 100 * (max(by_size) - min(by_size)),
            "forecast": {k: v for k, v in f.to_dict().items() if k != "cost"},
            "measured": {"accuracy": measured, "per_seed": [r.value for r in runs], "params": runs[0].params,
                         "latency_ms": lat, "memory_mb": mem},
            "cost": {"latency_ms": f.cost.latency_ms, "memory_mb": f.cost.memory_mb,
-                    "latency_error": f.cost.latency_ms / lat - 1, "memory_error": f.cost.memory_mb / mem - 1},
+                    "estimated_memory_mb": f.cost.estimated_memory_mb,
+                    "latency_error": f.cost.latency_ms / lat - 1, "memory_error": f.cost.memory_mb / mem - 1,
+                    "estimator_memory_error": f.cost.estimated_memory_mb / mem - 1},
            "verdict": res.verdict}
     out["inside"] = f.pred_lo <= measured <= f.pred_hi
     out["off_points"] = 100 * (measured - f.value)
@@ -157,6 +160,10 @@ def render(payload: dict[str, Any]) -> str:
         f, m = r["forecast"], r["measured"]
         lines += [f"| 8×: {f['knobs']} | {m['params']:,} | measured {100 * m['accuracy']:.1f} %; forecast "
                   f"{100 * f['value']:.1f} % (90 % interval {100 * f['pred_lo']:.1f}–{100 * f['pred_hi']:.1f}) |", "",
+                  f"Cost at 8×: batch-1 latency forecast {r['cost']['latency_ms']:.4f} ms, measured "
+                  f"{m['latency_ms']:.4f} ms ({100 * r['cost']['latency_error']:+.1f} %); inference memory forecast "
+                  f"{r['cost']['memory_mb']:.4f} MB, measured {m['memory_mb']:.4f} MB ({100 * r['cost']['memory_error']:+.1f} %; "
+                  f"the estimator alone, before calibration: {100 * r['cost']['estimator_memory_error']:+.1f} %).", "",
                   f"Verdict of the 4-size run: {r['verdict']}", ""]
     return "\n".join(lines) + "\n"
 

@@ -1,13 +1,15 @@
-"""What each size costs: exact counts from the estimator, times calibrated on the sizes measured here.
+"""What each size costs: exact counts from the estimator, times extrapolated from the sizes measured here.
 
 Memory, FLOPs and training compute come from :func:`sizeup.estimation.estimate_module` on the meta device,
-so a size nobody trained is priced as exactly as one that was. A roofline alone is far from the wall clock
-for models this small (a forward of a few thousand parameters is bound by per-call overhead), so the times
-here are a linear model fitted to the measured sizes, time = c0 + c1·roofline + c2·module calls, with
-non-negative coefficients (SciPy's bounded, robust least squares on relative errors). Memory is calibrated the
-same way, c_w·weights + c_a·activations: the estimator is exact for linear layers (c = 1), while the profiler
-also sees buffers the meta device does not (a convolution's workspace). GPU figures are the roofline
-on the chosen catalog device, a lower bound: a tiny model on a GPU is bound by kernel launches.
+so a size nobody trained is counted as exactly as one that was. Memory is calibrated on the measured sizes as
+c_w·weights + c_a·activations (non-negative least squares): the estimator is exact for linear layers (c = 1),
+while the profiler also sees buffers the meta device does not (a convolution's workspace). A CPU roofline is
+far from the wall clock for models this small (a forward of a few thousand parameters is bound by per-call
+overhead), so each time here (the fastest batch-1 call, a serving batch, a training run) is a power law of
+parameters fitted to the measured sizes: Siegel's repeated medians on logs (Siegel 1982: per size the median
+slope to the others, then the median of those, so one size measured at a busy moment cannot set the slope),
+the exponent kept in [0, 1.5]. GPU figures are the
+roofline on the chosen catalog device, a lower bound: a tiny model on a GPU is bound by kernel launches.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from sizeup.scaling._powerlaw import one_blas_thread
 __all__ = ["SizeProfile", "profile_size", "Calibration", "calibrate", "SizeCost", "price", "SERVE_BATCH", "steps_per_run"]
 
 SERVE_BATCH = 256  # the batch that prices predictions: sizeup.measure's throughput batch
+_EXPONENT = (0.0, 1.5)  # times never fall with size, and grow at most as params^1.5
 
 
 @dataclass
@@ -38,30 +41,15 @@ class SizeProfile:
     train_flops_per_sample: float  # forward + backward
     memory_mb: float  # inference at batch 1: weights + peak activations
     weights_mb: float
-    calls: int  # leaf-module calls in one forward: a proxy for per-call overhead
     serve_batch: int  # the batch that prices predictions
-    roofline: dict[str, float]  # seconds: "latency" (batch 1), "batch" (serve_batch), "step" (training batch), here
-    gpu: dict[str, float]  # the same on the chosen device
+    gpu: dict[str, float]  # roofline seconds on the chosen device: "latency" (batch 1), "batch", "step" (training)
     gpu_memory_mb: float  # training memory per device at the training batch
-
-
-def _leaf_calls(model: torch.nn.Module, inputs: tuple[torch.Tensor, ...]) -> int:
-    count = [0]
-    leaves = [m for m in model.modules() if not list(m.children())]
-    hooks = [m.register_forward_hook(lambda *_: count.__setitem__(0, count[0] + 1)) for m in leaves]
-    try:
-        with torch.no_grad():
-            model.eval()(*inputs)
-    finally:
-        for h in hooks:
-            h.remove()
-    return count[0]
 
 
 def profile_size(family: str, info: DataInfo, knobs: dict[str, Any], *, batch_size: int, hardware: str,
                  serve_batch: int = SERVE_BATCH) -> SizeProfile:
-    """Estimate one size here (CPU roofline) and on ``hardware``: inference at batch 1 and at ``serve_batch``,
-    one training step at ``batch_size``."""
+    """Estimate one size: inference memory at batch 1 here, training FLOPs, and on ``hardware`` the roofline of
+    batch 1, of ``serve_batch`` and of a training step at ``batch_size``."""
     from sizeup.estimation import estimate_module
     from sizeup.estimation._zoo import meta_inputs
     from sizeup.zoo import build
@@ -72,58 +60,59 @@ def profile_size(family: str, info: DataInfo, knobs: dict[str, Any], *, batch_si
     def est(batch: int, mode: str, hw: str):
         return estimate_module(model, meta_inputs(info, batch), mode=mode, hardware=hw)
 
-    one, many, step = est(1, "infer", "cpu"), est(serve_batch, "infer", "cpu"), est(batch_size, "train", "cpu")
-    g_one, g_many, g_step = est(1, "infer", hardware), est(serve_batch, "infer", hardware), est(batch_size, "train", hardware)
+    one, step = est(1, "infer", "cpu"), est(batch_size, "train", hardware)
+    g_one, g_many = est(1, "infer", hardware), est(serve_batch, "infer", hardware)
     return SizeProfile(
         knobs=dict(knobs), params=one.params, forward_flops=one.flops.forward, train_flops_per_sample=step.flops.train,
-        memory_mb=one.memory.total / 2**20, weights_mb=one.memory.weights / 2**20, calls=_leaf_calls(model, meta_inputs(info, 1)), serve_batch=serve_batch,
-        roofline={"latency": one.timing.step_s, "batch": many.timing.step_s, "step": step.timing.step_s},
-        gpu={"latency": g_one.timing.step_s, "batch": g_many.timing.step_s, "step": g_step.timing.step_s},
-        gpu_memory_mb=g_step.memory.total / 2**20)
+        memory_mb=one.memory.total / 2**20, weights_mb=one.memory.weights / 2**20, serve_batch=serve_batch,
+        gpu={"latency": g_one.timing.step_s, "batch": g_many.timing.step_s, "step": step.timing.step_s},
+        gpu_memory_mb=step.memory.total / 2**20)
 
 
-def _features(p: SizeProfile, what: str, steps: float) -> list[float]:
-    """What each quantity is linear in: memory in the estimator's weights and activations, a time in a
-    fixed cost, the roofline time and the module calls (per step for training, ``steps`` of them)."""
-    if what == "memory":
-        return [p.weights_mb, p.memory_mb - p.weights_mb]
-    mult = steps if what == "train" else 1.0
-    return [1.0, p.roofline["step" if what == "train" else what] * mult, p.calls * mult]
+def _power_of_params(params: np.ndarray, values: np.ndarray) -> list[float]:
+    """(log c, k) of value = c·params^k: repeated medians on logs, k clipped to :data:`_EXPONENT`."""
+    stats = optional_import("scipy.stats", extra="scaling", feature="the scaling fit")
+    lx, ly = np.log(params), np.log(values)
+    k = float(np.clip(stats.siegelslopes(ly, lx).slope, *_EXPONENT)) if len(set(params)) > 1 else 0.0
+    return [float(np.median(ly - k * lx)), k]
+
+
+def _weights_and_activations(profiles: Sequence[SizeProfile], memory: np.ndarray) -> list[float]:
+    """(c_w, c_a) of memory = c_w·weights + c_a·activations, non-negative, least squares on relative errors."""
+    optimize = optional_import("scipy.optimize", extra="scaling", feature="the scaling fit")
+    x = np.array([[p.weights_mb, p.memory_mb - p.weights_mb] for p in profiles]) / memory[:, None]
+    with one_blas_thread():
+        return [float(c) for c in optimize.lsq_linear(x, np.ones(len(memory)), bounds=(0, np.inf), method="bvls").x]
 
 
 @dataclass
 class Calibration:
-    """Per quantity (latency, batch, train, memory), coefficients of :func:`_features` fitted on measured sizes."""
+    """What the measured sizes say: a power law of parameters per time, memory's two coefficients, and how much
+    slower the median batch-1 call is than the fastest on this machine now."""
 
     steps: float
-    coef: dict[str, list[float]] = field(default_factory=dict)
+    times: dict[str, list[float]] = field(default_factory=dict)
+    memory: list[float] = field(default_factory=lambda: [1.0, 1.0])
+    spread: float = 1.0
 
-    def predict(self, what: str, p: SizeProfile) -> float:
-        return float(np.dot(self.coef[what], _features(p, what, self.steps)))
+    def time(self, what: str, params: float) -> float:
+        log_c, k = self.times[what]
+        value = math.exp(log_c + k * math.log(params))
+        return value * self.spread if what == "latency" else value
 
-
-def _fit_linear(features: np.ndarray, target: np.ndarray) -> list[float]:
-    """Non-negative robust least squares on relative errors: a soft-L1 loss that stops counting a point's
-    residual quadratically beyond 5 %, so one call slowed by a busy machine cannot set the slope."""
-    optimize = optional_import("scipy.optimize", extra="scaling", feature="the scaling fit")
-    scale = features.max(axis=0)
-    scale[scale == 0] = 1.0
-    rows = features / scale / target[:, None]
-    ones = np.ones(len(target))
-    with one_blas_thread():
-        start = optimize.lsq_linear(rows, ones, bounds=(0, np.inf), method="bvls").x
-        robust = optimize.least_squares(lambda c: rows @ c - ones, np.maximum(start, 1e-12), jac=lambda c: rows,
-                                        bounds=(0, np.inf), loss="soft_l1", f_scale=0.05)
-    return [float(c) for c in robust.x / scale]
+    def memory_mb(self, p: SizeProfile) -> float:
+        return self.memory[0] * p.weights_mb + self.memory[1] * (p.memory_mb - p.weights_mb)
 
 
 def calibrate(profiles: Sequence[SizeProfile], measured: Sequence[dict[str, float]], *, steps: float) -> Calibration:
-    """Fit latency, serving-batch time, training time and memory to ``measured`` (per size: ``latency_s``,
-    ``batch_s``, ``train_s``, ``memory_mb``)."""
-    cal = Calibration(steps=steps)
-    for what, key in (("latency", "latency_s"), ("batch", "batch_s"), ("train", "train_s"), ("memory", "memory_mb")):
-        x = np.array([_features(p, what, steps) for p in profiles], dtype=float)
-        cal.coef[what] = _fit_linear(x, np.array([m[key] for m in measured], dtype=float))
+    """Fit the measured sizes (per size: ``fastest_s``, the fastest batch-1 call; ``spread``, the median call over
+    it; ``batch_s``, ``train_s``, ``memory_mb``). Latency is fitted to the fastest call, which hardly moves on a
+    busy machine, and the typical median/fastest ratio is put back on top."""
+    params = np.array([p.params for p in profiles], dtype=float)
+    cal = Calibration(steps=steps, spread=float(np.median([m["spread"] for m in measured])))
+    for what, key in (("latency", "fastest_s"), ("batch", "batch_s"), ("train", "train_s")):
+        cal.times[what] = _power_of_params(params, np.array([m[key] for m in measured], dtype=float))
+    cal.memory = _weights_and_activations(profiles, np.array([m["memory_mb"] for m in measured], dtype=float))
     return cal
 
 
@@ -152,14 +141,14 @@ def price(p: SizeProfile, cal: Calibration, *, samples_seen: float, usd_per_hour
           usd_per_hour_here: float | None, measured: dict[str, float] | None = None) -> SizeCost:
     """Price one size; ``measured`` (latency_s, batch_s, train_s, memory_mb) replaces the calibrated figures."""
     m = measured or {}
-    latency = m.get("latency_s", cal.predict("latency", p))
-    batch = m.get("batch_s", cal.predict("batch", p))
-    train = m.get("train_s", cal.predict("train", p))
+    latency = m.get("latency_s", cal.time("latency", p.params))
+    batch = m.get("batch_s", cal.time("batch", p.params))
+    train = m.get("train_s", cal.time("train", p.params))
     per_1k = 1000 * batch / p.serve_batch
     gpu_per_1k = 1000 * p.gpu["batch"] / p.serve_batch
     return SizeCost(
         knobs=p.knobs, params=p.params, forward_flops=p.forward_flops, train_flops=p.train_flops_per_sample * samples_seen,
-        memory_mb=m.get("memory_mb", cal.predict("memory", p)), estimated_memory_mb=p.memory_mb,
+        memory_mb=m.get("memory_mb", cal.memory_mb(p)), estimated_memory_mb=p.memory_mb,
         latency_ms=1e3 * latency, train_seconds=train, seconds_per_1k=per_1k,
         usd_per_1k_here=None if not usd_per_hour_here else usd_per_hour_here * per_1k / 3600,
         gpu_train_seconds=p.gpu["step"] * cal.steps, gpu_latency_ms=1e3 * p.gpu["latency"],

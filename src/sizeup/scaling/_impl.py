@@ -73,10 +73,13 @@ class Pricing:
 
 
 def _measured(runs: Sequence[SizeRun]) -> dict[str, float]:
-    """The median over seeds of one size's measured figures, in the calibration's units."""
-    med = lambda key: statistics.median(getattr(r, key) for r in runs)  # noqa: E731
-    return {"latency_s": med("latency_ms") / 1e3, "batch_s": statistics.median(r.throughput_batch / r.throughput for r in runs),
-            "train_s": med("train_seconds"), "memory_mb": med("memory_mb")}
+    """The median over seeds of one size's measured figures, in the calibration's units. Latency is calibrated on
+    the fastest call (the model's own cost) and its median on top of that kept as a ratio (the machine's)."""
+    med = lambda values: statistics.median(values)  # noqa: E731
+    return {"latency_s": med(r.latency_ms for r in runs) / 1e3, "fastest_s": med(r.latency_min_ms for r in runs) / 1e3,
+            "spread": med(r.latency_ms / r.latency_min_ms for r in runs),
+            "batch_s": med(r.throughput_batch / r.throughput for r in runs),
+            "train_s": med(r.train_seconds for r in runs), "memory_mb": med(r.memory_mb for r in runs)}
 
 
 def _price_sizes(family: str, info: DataInfo, ladder_knobs: Sequence[dict[str, Any]], runs: Sequence[SizeRun],

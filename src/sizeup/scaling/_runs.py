@@ -27,7 +27,8 @@ class SizeRun:
     flops: int  # forward, per sample
     value: float  # the test metric
     val: float  # the validation metric
-    latency_ms: float
+    latency_ms: float  # median of the timed calls
+    latency_min_ms: float  # the fastest call
     throughput: float
     throughput_batch: int
     memory_mb: float
@@ -69,7 +70,8 @@ def _run_of(summary: dict[str, Any], size: int, knobs: dict[str, Any], seed: int
             out_dir: Path | None, reused: bool) -> SizeRun:
     return SizeRun(size=size, knobs=dict(knobs), seed=seed, params=int(summary["params"]), flops=int(summary["flops"]),
                    value=float(summary[f"test_{metric}"]), val=float(summary[f"val_{metric}"]),
-                   latency_ms=float(summary["latency_ms"]), throughput=float(summary["throughput"]),
+                   latency_ms=float(summary["latency_ms"]), latency_min_ms=float(summary["latency_min_ms"]),
+                   throughput=float(summary["throughput"]),
                    throughput_batch=int(summary["throughput_batch"]), memory_mb=float(summary["memory_mb"]),
                    train_seconds=float(summary["train_seconds"]), epochs=int(summary["epochs"]),
                    out_dir=str(out_dir) if out_dir else None, reused=reused)
