@@ -62,6 +62,7 @@ CASES = [
     Case("estimate_memory", "estimate_memory", "Estimator accuracy: predicted vs measured peak training memory"),
     Case("compress", "compress", "Compression"),
     Case("scaling", "scaling", "Scaling forecasts: the Chinchilla refit, and 8× forecasts trained and checked"),
+    Case("scaling_intervals", "scaling_intervals", "Scaling intervals: coverage on data from a known law"),
     Case("test_suite", "test_suite", "The test suite's wall time", in_quick=False),
 ]
 

@@ -90,22 +90,18 @@ class FamilyFit:
                         compute_value=compute)
 
     def noise(self) -> float:
-        """Run-to-run spread of the error: the pooled standard deviation over seeds of one size, or (one run
-        per size) the fit's residual spread converted from log to error units."""
-        x, y = np.asarray(self.by_params.x), np.asarray(self.by_params.y)
-        groups = [y[x == s] for s in np.unique(x)]
-        dof = sum(len(g) - 1 for g in groups)
-        if dof > 0:
-            return float(np.sqrt(sum(((g - g.mean()) ** 2).sum() for g in groups) / dof))
-        return float(self.by_params.residual_std * y.mean())
+        """Run-to-run spread of the error at the largest size: the fit's residual spread is relative (the law is
+        fitted to log errors, several seeds per size), so it is that fraction of the error there."""
+        return float(self.by_params.residual_std * self.by_params.predict([self.largest])[0])
 
     def flat_beyond(self) -> float:
-        """The size beyond which even an infinitely large model gains less than the run-to-run noise:
-        A·N^−α = noise, so N = (A / noise)^(1/α)."""
-        law, sigma = self.by_params, self.noise()
-        if sigma <= 0:
+        """The size beyond which even an infinitely large model gains less than the run-to-run noise there: the
+        remaining gain A·N^−α equals σ·(E + A·N^−α) for the relative noise σ, so N = (A(1 − σ) / (σE))^(1/α);
+        with no floor (E ≈ 0) or σ ≥ 1 it never does."""
+        law, sigma = self.by_params, self.by_params.residual_std
+        if sigma <= 0 or sigma >= 1 or law.E < 1e-9:
             return float("inf")
-        return float((law.A / sigma) ** (1 / law.alpha))
+        return float((law.A * (1 - sigma) / (sigma * law.E)) ** (1 / law.alpha))
 
     def curve(self) -> dict[str, list[float]]:
         """The fitted metric with its interval from below the smallest size to 100× the largest (log-spaced;

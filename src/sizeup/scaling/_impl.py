@@ -75,7 +75,7 @@ class Pricing:
 def _measured(runs: Sequence[SizeRun]) -> dict[str, float]:
     """The median over seeds of one size's measured figures, in the calibration's units. Latency is calibrated on
     the fastest call (the model's own cost) and its median on top of that kept as a ratio (the machine's)."""
-    med = lambda values: statistics.median(values)  # noqa: E731
+    med = statistics.median
     return {"latency_s": med(r.latency_ms for r in runs) / 1e3, "fastest_s": med(r.latency_min_ms for r in runs) / 1e3,
             "spread": med(r.latency_ms / r.latency_min_ms for r in runs),
             "batch_s": med(r.throughput_batch / r.throughput for r in runs),
@@ -115,11 +115,12 @@ def assemble(family: str, info: DataInfo, *, knob: str, start: dict[str, Any], l
     sizes, price_other = _price_sizes(family, info, ladder_knobs, runs, pricing)
     fit = fit_family(family, Quality.of(metric), _points(runs, sizes, knob), level=level, bootstrap=bootstrap, seed=seed)
     largest = sizes[-1]
+    modelled, _ = price_other(ladder_knobs[-1])  # the largest size's latency as the calibration has it: like for like
     for m in multiples:
         knobs = knobs_for_params(family, info, knob=knob, start=start, target=m * largest.params)
         cost, _ = price_other(knobs)
         f = fit.forecast(cost.params, train_flops=cost.train_flops, multiple=m)
-        f.knobs, f.cost, f.latency_ratio = knobs, cost, cost.latency_ms / largest.latency_ms
+        f.knobs, f.cost, f.latency_ratio = knobs, cost, cost.latency_ms / modelled.latency_ms
         fit.forecasts.append(f)
     pick = min(fit.forecasts, key=lambda f: abs(f.multiple - 4.0)) if fit.forecasts else None
     subject = (f"{pick.multiple:g}× bigger ({compact(pick.params)} parameters, {size_label(pick.knobs, knob)})"

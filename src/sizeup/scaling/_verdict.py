@@ -26,7 +26,7 @@ def _noise_clause(fit: FamilyFit) -> str:
     q, beyond = fit.quality, fit.flat_beyond()
     noise = fit.noise() * q.factor
     spread = f"{noise:.1f} points" if q.higher_is_better else f"{noise:.3g} {q.metric}"
-    source = "between seeds" if fit.runs > 1 else "around the fit"
+    source = "run to run at the largest size" if fit.runs > 1 else "around the fit at the largest size"
     if beyond <= fit.largest:
         return f"even the largest size trained is within the noise of the asymptote (±{spread} {source})"
     if beyond > 1e4 * fit.largest:
