@@ -28,6 +28,7 @@ _LAZY = {
     "compress": ("sizeup.api", "compress"),
     "explain": ("sizeup.api", "explain"),
     "generate": ("sizeup.generation", "generate"),
+    "scale": ("sizeup.scaling", "scale"),
     "load": ("sizeup.checkpoint", "load_model"),
     "build": ("sizeup.zoo", "build"),
     "list_families": ("sizeup.zoo", "list_families"),

@@ -85,6 +85,7 @@ def _winner(run: RunView, page: Page) -> None:
 def render_report(run: RunView) -> tuple[str, int]:
     """The page as a string, and how many plotly figures it holds."""
     from sizeup.report._explain_section import explain_section
+    from sizeup.report._scaling_section import scaling_section
 
     page = Page(f"sizeup: {run.name}")
     page.add(f"<h1>sizeup report: {esc(run.name)}</h1>")
@@ -97,6 +98,8 @@ def render_report(run: RunView) -> tuple[str, int]:
     page.figures(search_figures(run))
     page.add(_leaderboard(run))
     _winner(run, page)
+    if run.scaling:
+        scaling_section(run.scaling, page)
     if run.explanations:
         explain_section(run.explanations, run.out_dir, page)
     return page.render(), page.n_figures
