@@ -10,7 +10,7 @@ __all__ = ["leaderboard", "pareto_front", "rank", "STATUS_ORDER"]
 
 STATUS_ORDER = {"completed": 0, "pruned": 1, "infeasible": 2, "failed": 3, "running": 4}
 COLUMNS = ["trial", "family", "model", "status", "feasible", "params", "flops", "latency_ms", "throughput",
-           "memory_mb", "train_seconds", "epochs"]
+           "memory_mb", "train_seconds", "epochs", "latency_threads", "load_avg_1m", "device"]
 
 
 def leaderboard(study: optuna.Study, metric: str, *, higher_is_better: bool) -> pd.DataFrame:

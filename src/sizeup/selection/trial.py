@@ -12,12 +12,12 @@ import optuna
 import torch
 
 from sizeup.data.bundle import DataBundle
-from sizeup.measurement import count_flops, count_params, time_call
+from sizeup.measurement import count_flops, count_params, probe_latency_ms
 from sizeup.selection.constraints import describe, excess, violations
 from sizeup.selection.space import suggest
 from sizeup.task import Task
 from sizeup.training import Callback, Objective, TrainingDiverged, evaluate, fit
-from sizeup.training.run import example_inputs, resolve_config
+from sizeup.training.run import example_inputs, resolve_config, serving_device
 
 __all__ = ["SearchContext", "run_trial"]
 
@@ -52,7 +52,7 @@ class _PruneOnValidation(Callback):
             self.stop_training, self.stop_reason = True, "pruned"
 
 
-def _quick_figures(model: torch.nn.Module, inputs: tuple[torch.Tensor, ...]) -> dict[str, Any]:
+def _quick_figures(model: torch.nn.Module, inputs: tuple[torch.Tensor, ...], device: str) -> dict[str, Any]:
     """Figures known from the built model in about a second: params, FLOPs, estimated memory, a latency probe.
 
     Memory comes from the estimator (``sizeup.estimation.estimate_module`` on the meta device), the code
@@ -67,11 +67,11 @@ def _quick_figures(model: torch.nn.Module, inputs: tuple[torch.Tensor, ...]) -> 
     try:
         memory = estimate_module(model, one, mode="infer").memory.total / 2**20
         with torch.inference_mode():
-            probe = time_call(lambda: model(*one), warmup=3, min_repeats=10, budget_s=0.2)
             flops = count_flops(model, one)
+        probe = probe_latency_ms(model, one, device=device)  # on the serving device, at measure's thread count
     finally:
         model.train()
-    return {"params": count_params(model), "flops": flops, "memory_mb": memory, "latency_ms": 1e3 * min(probe)}
+    return {"params": count_params(model), "flops": flops, "memory_mb": memory, "latency_ms": probe}
 
 
 def _set_constraints(trial: optuna.Trial, limits: dict[str, float], figures: dict[str, Any]) -> None:
@@ -91,7 +91,7 @@ def run_trial(trial: optuna.Trial, ctx: SearchContext) -> float:
     model = build(family, info, **knobs)
     trial.set_user_attr("family", family)
     trial.set_user_attr("model", model.spec.describe())
-    quick = _quick_figures(model, inputs)
+    quick = _quick_figures(model, inputs, serving_device(ctx.task))
     for k, v in quick.items():
         trial.set_user_attr(k, v)
     broken = violations({k: v for k, v in ctx.limits.items() if k != "max_train_seconds"}, quick)
@@ -124,10 +124,12 @@ def run_trial(trial: optuna.Trial, ctx: SearchContext) -> float:
         trial.set_user_attr("reason", f"pruned at epoch {epoch}: val_{ctx.metric} {value:.4f} below its rung")
         raise optuna.TrialPruned()
     test = evaluate(model, ctx.data.test, Objective(info.task), n_classes=info.n_outputs)
-    m = measure(model, inputs, latency_budget_s=0.5)
+    m = measure(model, inputs, latency_budget_s=0.5, device=serving_device(ctx.task))
     figures = {"params": m.params, "flops": m.flops, "latency_ms": m.latency_ms, "throughput": m.throughput,
                "memory_mb": m.memory_mb, "train_seconds": result.train_seconds}
-    for k, v in {**figures, **{f"test_{k}": v for k, v in test.items()}, "device": m.device}.items():
+    conditions = {"device": m.device, "latency_threads": m.latency_threads, "trained_on": result.extra.get("device"),
+                  "load_avg_1m": m.load_average[0] if m.load_average else None}
+    for k, v in {**figures, **{f"test_{k}": v for k, v in test.items()}, **conditions}.items():
         trial.set_user_attr(k, v)
     broken = violations(ctx.limits, figures)
     _set_constraints(trial, ctx.limits, figures)
