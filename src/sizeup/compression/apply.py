@@ -36,12 +36,18 @@ def apply_method(model: nn.Module, method: Method, source: Source, out: Path) ->
 
     info, data = source.data.info, source.data
     meta = {"method": method.text, "source": str(source.model_dir)}
+    if method.cast:
+        from sizeup.compression.cast import cast_model
+
+        cast_model(model, method.name)
+        save_model(model, info, out, extra={"compression": {**meta, "format": "cast", "dtype": method.name}})
+        return Applied(model.eval(), False, (out / WEIGHTS).stat().st_size, f"{model.spec.describe()} {method.name}")
     if method.quantized:
         from sizeup.compression.onnx_quant import OnnxModel, quantize
 
-        path, fp32 = quantize(model, method, example_inputs(info, data.train, 512), out / ONNX_FILE)
+        path, fp32 = quantize(model.cpu(), method, example_inputs(info, data.train, 512), out / ONNX_FILE)
         write_json(out / CONFIG, {**read_json(source.model_dir / CONFIG), "compression": {**meta, "format": "onnx"}})
-        notes = []
+        notes = ["ONNX Runtime's integer kernels run on the CPU: this method is measured there, whatever --device says"]
         if path.stat().st_size > 0.9 * fp32.stat().st_size:
             notes.append(f"{method.name} left (almost) every weight in float: this graph has few layers it quantizes "
                          "(int8: MatMul/Gemm/LSTM/attention; int8-static: also Conv; int4-weight: MatMul only)")
@@ -58,7 +64,10 @@ def apply_method(model: nn.Module, method: Method, source: Source, out: Path) ->
 
     structured = method.name == "prune"
     if structured:
-        prune.prune_structured(model, method.ratio, example_inputs(info, data.test, 2))
+        from sizeup.measurement import module_device
+
+        dev = module_device(model)
+        prune.prune_structured(model, method.ratio, tuple(t.to(dev) for t in example_inputs(info, data.test, 2)))
     else:
         prune.prune_unstructured(model, method.ratio)
     details = prune.fine_tune(model, data, source.task, method, keep_zeros=not structured)
@@ -89,6 +98,10 @@ def load_compressed(folder: str | Path) -> nn.Module:
         model = OnnxModel(folder / ONNX_FILE)
         model.info = DataInfo.from_dict(meta["data"])
         return model.eval()
+    if comp.get("format") == "cast":
+        from sizeup.compression.cast import cast_model
+
+        return cast_model(load_model(folder), comp["dtype"]).eval()
     if "layer_sizes" not in comp:
         return load_model(folder)
     from sizeup.compression.prune import rebuild_pruned
