@@ -15,7 +15,7 @@ GPU = "cuda" in available_devices()
 
 
 @pytest.mark.parametrize("device,words", [("cuda", ["--device cuda", "no CUDA GPU", "--device cpu or auto"]),
-                                          ("tpu", ["--device 'tpu' is not a device", "cuda:N"])])
+                                          ("tpu", ["device 'tpu' is not a device", "cuda:N"])])
 def test_train_on_a_device_that_is_not_there_exits_2_and_writes_nothing(tmp_path, device, words):
     if GPU and device == "cuda":
         pytest.skip("this machine has a GPU")
