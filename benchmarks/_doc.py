@@ -162,6 +162,8 @@ def header(found: list[tuple[Any, dict[str, Any]]], quick: bool) -> list[str]:
     lines = ["# Benchmarks" + (" (quick smoke run: not results)" if quick else ""), "", INTRO, ""]
     if not found:
         return lines + ["No case has results yet: run `python benchmarks/run.py`.", ""]
+    placeholders = [c.name for c, p in found if p.get("measured") is False]  # e.g. gpu without a GPU
+    found = [(c, p) for c, p in found if p.get("measured") is not False] or found
     newest = max((p["machine"] for _, p in found), key=lambda m: m["date"])
     versions = newest.get("versions") or {"torch": newest["torch"]}
     lines += [f"**Machine** (the newest result): `{newest['device']}`, {newest['cores']} cores, {newest['platform']}; "
@@ -185,6 +187,9 @@ def header(found: list[tuple[Any, dict[str, Any]]], quick: bool) -> list[str]:
         took = f"{p['case_seconds'] / 60:.1f} min" if "case_seconds" in p else "—"
         lines.append(f"| {case.name} | `{p['command']}` | {p['machine']['device']} | {p['machine']['date']} | "
                      f"{_load_text(p['machine'])} | {took} |")
+    if placeholders:
+        lines += ["", f"Measured nothing, for want of the hardware they need: {', '.join(placeholders)} "
+                  "(their rows read \"not measured\")."]
     return lines + [""]
 
 
