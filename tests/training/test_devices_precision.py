@@ -108,3 +108,14 @@ def test_batches_arrive_on_the_device_whether_the_data_fits_there_or_not(kind, r
     x, y = placed.batch(idx)
     assert x.device.type == kind == y.device.type
     assert torch.equal(x.cpu(), split.x[[3, 7, 11]]) and torch.equal(y.cpu(), split.y[[3, 7, 11]])
+
+
+def test_the_task_files_train_device_and_precision_reach_the_config(digits):
+    from sizeup.training.run import resolve_config, serving_device
+
+    task = Task.from_dict({"name": "d", "data": {"source": "digits"}, "constraints": {"device": "cpu"},
+                           "train": {"device": "CPU", "precision": "bf16-mixed"}})
+    config = resolve_config(task, digits.info)
+    assert (config.device, config.precision) == ("cpu", "bf16-mixed")
+    assert resolve_config(task, digits.info, device="auto").device == "auto"  # --device overrides the file
+    assert serving_device(task) == "cpu"
