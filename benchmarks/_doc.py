@@ -89,9 +89,22 @@ test macro-F1 is read from its leaderboard row. Both use the package's train / d
     "latency": """\
 For each model, in eval mode under `torch.inference_mode`, one MNIST-1D sample: sizeup's
 `sizeup.measure(model, batch).latency_ms` (the median of batch-1 calls after warm-up) against PyTorch's own
-`torch.utils.benchmark.Timer("model(x)", num_threads=<torch's>).blocked_autorange(...).median`, interleaved
-once each per round. Bar (#7): the two agree within ±10 %. sizeup's run-to-run spread is shown beside the
-Timer's.""",
+`torch.utils.benchmark.Timer("model(x)", num_threads=...).blocked_autorange(...).median` at the same thread
+count, interleaved once each per round. Bar (#7): the two agree within ±10 %. sizeup's run-to-run spread is
+shown beside the Timer's. Since issue #15, `measure` times batch-1 latency at one thread
+(`sizeup.measurement.LATENCY_THREADS`); results recorded before it used torch's thread count for both.
+**Under load** (#15): `measure`'s latency with all cores free and with one core kept busy by another process,
+at one thread and at all of torch's, interleaved; bar: at sizeup's thread count the busy median stays within
+1.25× of the quiet one ([measurement.md](measurement.md)).""",
+    "gpu": """\
+`python benchmarks/gpu.py`, one prepared script for one CUDA GPU (at most 8 minutes): sizeup's `fit` on the
+GPU against a plain PyTorch loop there (data on the GPU, one loss read per epoch) for the MNIST-1D reference
+CNN and the small Transformer of the training-loop case; bf16-mixed against fp32 (TF32 matmuls) on a
+19 M-parameter Transformer on MNIST-1D, same seed and settings; estimated against measured
+(`torch.cuda.max_memory_allocated`) peak training memory for every zoo family and preset, batch 64; and
+`sizeup search examples/mnist1d.toml --budget 2m --device cuda`, followed by `compress --method bf16 --method
+fp16` of its recommendation. Without a GPU the script measures nothing and its rows say so
+([accelerators.md](accelerators.md)).""",
     "estimate_memory": """\
 Predicted: `sizeup.estimation.estimate_module(model, (batch,), mode="train")` on the meta device. Measured:
 weights + AdamW states + the peak bytes tensors took during one steady-state training step (forward,
@@ -135,7 +148,9 @@ def summary_of(case, payload: dict[str, Any]) -> list[dict[str, Any]]:
     return []
 
 
-def _verdict(met: bool | None) -> str:
+def _verdict(met: bool | None, value: str = "") -> str:
+    if str(value).startswith("not measured"):
+        return "not measured"
     return "information" if met is None else ("met" if met else "**not met**")
 
 
@@ -147,6 +162,8 @@ def header(found: list[tuple[Any, dict[str, Any]]], quick: bool) -> list[str]:
     lines = ["# Benchmarks" + (" (quick smoke run: not results)" if quick else ""), "", INTRO, ""]
     if not found:
         return lines + ["No case has results yet: run `python benchmarks/run.py`.", ""]
+    placeholders = [c.name for c, p in found if p.get("measured") is False]  # e.g. gpu without a GPU
+    found = [(c, p) for c, p in found if p.get("measured") is not False] or found
     newest = max((p["machine"] for _, p in found), key=lambda m: m["date"])
     versions = newest.get("versions") or {"torch": newest["torch"]}
     lines += [f"**Machine** (the newest result): `{newest['device']}`, {newest['cores']} cores, {newest['platform']}; "
@@ -170,6 +187,9 @@ def header(found: list[tuple[Any, dict[str, Any]]], quick: bool) -> list[str]:
         took = f"{p['case_seconds'] / 60:.1f} min" if "case_seconds" in p else "—"
         lines.append(f"| {case.name} | `{p['command']}` | {p['machine']['device']} | {p['machine']['date']} | "
                      f"{_load_text(p['machine'])} | {took} |")
+    if placeholders:
+        lines += ["", f"Measured nothing, for want of the hardware they need: {', '.join(placeholders)} "
+                  "(their rows read \"not measured\")."]
     return lines + [""]
 
 
@@ -177,7 +197,7 @@ def summary_table(found: list[tuple[Any, dict[str, Any]]]) -> list[str]:
     lines = ["## Summary", "", "| figure | value | bar | verdict | issue | case |", "|---|---|---|---|---|---|"]
     for case, payload in found:
         for r in summary_of(case, payload):
-            lines.append(f"| {r['figure']} | {r['value']} | {r.get('bar') or '—'} | {_verdict(r.get('met'))} | "
+            lines.append(f"| {r['figure']} | {r['value']} | {r.get('bar') or '—'} | {_verdict(r.get('met'), r['value'])} | "
                          f"{r.get('issue') or '—'} | [{case.name}](#{case.name.replace('_', '-')}) |")
     lines += ["", "Bars checked by the test suite on every run rather than by a benchmark:", "",
               "| bar | issue | checked by |", "|---|---|---|"]
@@ -190,7 +210,7 @@ def generic(case, payload: dict[str, Any]) -> str:
     if not rows:
         return f"Raw figures only: `benchmarks/results/{case.name}.json`.\n"
     lines = ["| figure | value | bar | verdict |", "|---|---|---|---|"]
-    lines += [f"| {r['figure']} | {r['value']} | {r.get('bar') or '—'} | {_verdict(r.get('met'))} |" for r in rows]
+    lines += [f"| {r['figure']} | {r['value']} | {r.get('bar') or '—'} | {_verdict(r.get('met'), r['value'])} |" for r in rows]
     return "\n".join(lines) + "\n"
 
 

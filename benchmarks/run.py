@@ -64,6 +64,7 @@ CASES = [
     Case("cost", "cost", "Serving cost: throughput, latency, energy and $ per 1M tokens against published figures"),
     Case("scaling", "scaling", "Scaling forecasts: the Chinchilla refit, and 8× forecasts trained and checked"),
     Case("scaling_intervals", "scaling_intervals", "Scaling intervals: coverage on data from a known law"),
+    Case("gpu", "gpu", "Accelerators: sizeup on one CUDA GPU"),
     Case("test_suite", "test_suite", "The test suite's wall time", in_quick=False),
 ]
 

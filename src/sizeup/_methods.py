@@ -18,6 +18,8 @@ METHODS = {
     "int8": "dynamic int8 (ONNX Runtime): Linear/MatMul, LSTM, attention",
     "int8-static": "static int8 with calibration on training samples (ONNX Runtime, QDQ): CNNs",
     "int4-weight": "int4 weight-only MatMul (ONNX Runtime MatMulNBits): large linear layers",
+    "fp16": "cast weights and activations to float16 (a GPU method: tensor cores; a CPU computes it slower)",
+    "bf16": "cast weights and activations to bfloat16 (a GPU method, compute capability 8.0+; a CPU computes it slower)",
     "prune": "structured channel pruning with Torch-Pruning, then a short fine-tune: prune:0.5",
     "prune-unstructured": "unstructured magnitude pruning (torch.nn.utils.prune): prune-unstructured:0.5",
     "distill": "knowledge distillation into a smaller student: distill[:family=...,width=...,epochs=...]",
@@ -25,7 +27,7 @@ METHODS = {
 _RATIO = {"prune", "prune-unstructured"}
 _OPTIONS = {"prune": {"epochs", "lr"}, "prune-unstructured": {"epochs", "lr"},
             "distill": {"family", "preset", "epochs", "temperature", "alpha", "lr", "time"}}
-HINT = "e.g. int8, int8-static, int4-weight, prune:0.5, prune-unstructured:0.5, distill:family=cnn,width=16"
+HINT = "e.g. int8, int8-static, int4-weight, fp16, bf16, prune:0.5, prune-unstructured:0.5, distill:family=cnn,width=16"
 
 
 @dataclass(frozen=True)
@@ -44,7 +46,13 @@ class Method:
 
     @property
     def quantized(self) -> bool:
+        """Integer quantization through ONNX Runtime's CPU provider: a CPU method, whatever ``--device`` says."""
         return self.name.startswith(("int8", "int4"))
+
+    @property
+    def cast(self) -> bool:
+        """A half-precision cast, measured on the device the model serves on."""
+        return self.name in ("fp16", "bf16")
 
 
 def parse_method(text: str) -> Method:

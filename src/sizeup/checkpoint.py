@@ -132,6 +132,10 @@ def load_model(folder: str | Path) -> nn.Module:
             raise SizeupError(f"{folder / WEIGHTS}: cannot load the weights ({' '.join(str(exc).split())[:200]}); "
                               f"the file is damaged or does not belong to this {CONFIG}") from None
         model.info = info
+        if comp.get("format") == "cast":  # fp16/bf16: the 16-bit weights load into the float model, cast again
+            from sizeup._cast import cast_model
+
+            model = cast_model(model, comp["dtype"])
     return model.eval()
 
 

@@ -33,12 +33,13 @@ def _ort():
     return optional_import("onnxruntime", extra="onnx", feature="ONNX models")
 
 
-def onnx_session(path: str | Path | bytes):
-    """A CPU session with as many intra-op threads as torch uses, so the two runtimes compare fairly (``path`` may
-    be the serialized graph itself)."""
+def onnx_session(path: str | Path | bytes, threads: int | None = None):
+    """A CPU session with ``threads`` intra-op threads (default: as many as torch uses), so the two runtimes
+    compare fairly (``path`` may be the serialized graph itself). ONNX Runtime's CPU provider is the route for every
+    int8/int4 method: they are CPU methods."""
     ort = _ort()
     options = ort.SessionOptions()
-    options.intra_op_num_threads = torch.get_num_threads()
+    options.intra_op_num_threads = threads or torch.get_num_threads()
     options.inter_op_num_threads = 1
     options.log_severity_level = 3
     source = path if isinstance(path, bytes) else str(path)

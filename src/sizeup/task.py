@@ -91,17 +91,37 @@ class BudgetSpec(_Strict):
         return parse_duration(self.time, what="[budget] time")
 
 
+def _device_spec(value: str | None, key: str) -> str | None:
+    from sizeup._device import DEVICE_CHOICES, check_device_spec
+
+    try:
+        return None if value is None else check_device_spec(value)
+    except SizeupError:
+        raise ValueError(f"{key} {value!r} is not a device; use {DEVICE_CHOICES}") from None
+
+
 class Constraints(_Strict):
-    """``[constraints]``: what the recommended model must meet on this device."""
+    """``[constraints]``: what the recommended model must meet, on the device it will serve on.
+
+    ``device``: where latency, throughput and memory are measured (``cpu`` for a CPU deployment of a model
+    trained on a GPU); by default the device the model trains on.
+    """
 
     max_latency_ms: float | None = Field(None, gt=0)
     max_params: int | None = Field(None, gt=0)
     max_memory_mb: float | None = Field(None, gt=0)
     max_flops: float | None = Field(None, gt=0)
     max_train_seconds: float | None = Field(None, gt=0)
+    device: str | None = None
+
+    @field_validator("device")
+    @classmethod
+    def _device(cls, value: str | None) -> str | None:
+        return _device_spec(value, "[constraints] device")
 
     def active(self) -> dict[str, float]:
-        return {k: v for k, v in self.model_dump().items() if v is not None}
+        """The numeric limits that are set (``device`` says where they are measured, it is no limit)."""
+        return {k: v for k, v in self.model_dump().items() if v is not None and k != "device"}
 
 
 class SearchSpec(_Strict):
@@ -160,6 +180,8 @@ class TrainSpec(_Strict):
     patience: int | None = Field(None, ge=1)
     augment: bool | None = None
     class_weights: bool | None = None
+    device: str | None = None  # auto | cpu | cuda | cuda:N | mps
+    precision: Literal["auto", "32", "bf16-mixed", "16-mixed"] | None = None
     seed: int = Field(0, ge=0, le=2**32 - 1)  # numpy and Optuna's samplers take seeds in [0, 2**32)
 
     @field_validator("time")
@@ -168,6 +190,16 @@ class TrainSpec(_Strict):
         if value is not None:
             parse_duration(value, what="[train] time")
         return value
+
+    @field_validator("device")
+    @classmethod
+    def _device(cls, value: str | None) -> str | None:
+        return _device_spec(value, "[train] device")
+
+    @field_validator("precision", mode="before")
+    @classmethod
+    def _precision(cls, value: object) -> object:
+        return str(value) if isinstance(value, int) and not isinstance(value, bool) else value  # precision = 32
 
     def overrides(self) -> dict[str, Any]:
         """Settings the task file sets explicitly (``None`` means: use sizeup's default)."""

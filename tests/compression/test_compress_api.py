@@ -24,6 +24,7 @@ def test_int8_writes_an_onnx_model_smaller_on_disk_and_close_in_quality(trained,
     assert result.after.size_mb < result.before.size_mb
     assert abs(result.quality_change) <= 3.0
     assert result.after.params == result.before.params  # quantization keeps the parameter count
+    assert any("run on the CPU" in line for line in result.verdicts)  # an int8 method is a CPU method
     saved = json.loads((tmp_path / "q" / "compress.json").read_text())
     assert saved["method"] == "int8" and len(saved["rows"]) == 3
     x = sizeup.load_data(sizeup.Task.from_dict({"name": "d", "data": {"source": "digits"}})).test.x[:16]

@@ -17,7 +17,7 @@ __all__ = ["estimate"]
 @handle_errors
 def estimate(
     model: Optional[str] = typer.Argument(None, help="Catalog id (see --list), config.json path, saved model folder, or zoo spec cnn:width=32,depth=3."),
-    hardware: Optional[str] = typer.Option(None, "--hardware", "-H", help="Catalog device: h100, a100-80gb, l4, cpu, ... [default: h100; cpu for zoo models]."),
+    hardware: Optional[str] = typer.Option(None, "--hardware", "-H", help="Catalog device: h100, a100-80gb, l4, cpu, cuda (this machine's GPU, measured), ... [default: h100; cpu for zoo models]."),
     gpu_mem: Optional[float] = typer.Option(None, "--gpu-mem", help="Custom device memory in GB (with --tflops and --bandwidth)."),
     tflops: Optional[float] = typer.Option(None, "--tflops", help="Custom device dense 16-bit TFLOP/s."),
     bandwidth: Optional[float] = typer.Option(None, "--bandwidth", help="Custom device memory bandwidth in GB/s."),
@@ -153,8 +153,8 @@ def _print_catalog(models, hardware, *, json_out: bool) -> None:  # noqa: ANN001
     for col in ("name", "device", "memory", "bandwidth", "bf16 TFLOP/s", "USD/h"):
         hw.add_column(col)
     for name in hardware:
-        if name == "cpu":
-            hw.add_row("cpu", "this machine (measured on first use)", "", "", "", "")
+        if name in ("cpu", "cuda"):
+            hw.add_row(name, f"this machine's {'CPU' if name == 'cpu' else 'GPU 0'} (measured on first use)", "", "", "", "")
             continue
         h = get_hardware(name)
         hw.add_row(name, h.description, _gib(h.memory_bytes), f"{h.bandwidth_gbs:,.0f} GB/s",

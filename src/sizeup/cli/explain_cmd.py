@@ -20,12 +20,13 @@ def explain(
     wrong: int = typer.Option(8, help="Most confidently wrong test examples to show."),
     task: Optional[Path] = typer.Option(None, help="Task file whose data the model was trained on [default: the run's]."),
     out: Optional[Path] = typer.Option(None, help="Output folder [default: RUN_OR_MODEL/explain]."),
+    device: Optional[str] = typer.Option(None, help="Where to compute the attributions: auto, cpu, cuda, cuda:N or mps [default: auto]."),
     json_out: bool = typer.Option(False, "--json", help="Print the outcome as one JSON object on stdout."),
 ) -> None:
     """Explain a trained model on test examples and add the figures to the run's report."""
     from sizeup.api import explain as run_explain
 
-    result = run_explain(target, samples=samples, wrong=wrong, task=task, out=out)
+    result = run_explain(target, samples=samples, wrong=wrong, task=task, out=out, device=device)
     if json_out:
         emit_json(result)
         return

@@ -26,7 +26,8 @@ def search(
     trials: Optional[int] = typer.Option(None, help="Stop after this many trials in the study (with no --budget, trials alone bound the search)."),
     resume: bool = typer.Option(False, "--resume", help="Continue the study in the output folder (re-running does this too)."),
     force: bool = typer.Option(False, help="Start a new study; the previous run folder is renamed with a timestamp, not deleted."),
-    workers: int = typer.Option(1, help="Parallel worker processes sharing the study."),
+    workers: Optional[int] = typer.Option(None, help="Parallel worker processes sharing the study [default: one per visible GPU when training on cuda, else 1]."),
+    device: Optional[str] = typer.Option(None, help="Where candidates train: auto, cpu, cuda, cuda:N or mps [default: the task's [train] device, else auto]. Constraints are measured on [constraints] device, else here."),
     max_epochs: Optional[int] = typer.Option(None, help="Epochs per trial at most [default: 40]."),
     seed: Optional[int] = typer.Option(None, help="Sampler and training seed [default: the task's [train] seed]."),
     out: Optional[Path] = typer.Option(None, help="Run folder [default: runs/<task name>]."),
@@ -46,7 +47,7 @@ def search(
     imports = _process_age()
     progress = RichSearchProgress(t.search.metric or "metric")
     result = run_search(t, budget=budget, trials=trials, out=out, force=force, workers=workers,
-                        max_epochs=max_epochs, seed=seed, progress=progress, resume=resume)
+                        max_epochs=max_epochs, seed=seed, progress=progress, resume=resume, device=device)
     rec = result.recommended
     if json_out:
         emit_json({"recommended": {"id": rec.id, "trial": rec.trial, "feasible": rec.feasible, "headline": rec.headline,

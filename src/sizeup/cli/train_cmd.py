@@ -32,6 +32,8 @@ def train(
     optimizer: Optional[str] = typer.Option(None, help="adamw, adam, rmsprop or sgd."),
     schedule: Optional[str] = typer.Option(None, help="onecycle, cosine or constant."),
     seed: Optional[int] = typer.Option(None, help="Random seed (default: the task's, else 0)."),
+    device: Optional[str] = typer.Option(None, help="auto, cpu, cuda, cuda:N or mps [default: the task's [train] device, else auto: the best present]."),
+    precision: Optional[str] = typer.Option(None, help="32, bf16-mixed or 16-mixed [default: auto, the fastest numerically safe one for the device and model]."),
     setting: Optional[list[str]] = typer.Option(None, "--train-set", help="Other training settings, key=value, e.g. --train-set label_smoothing=0.1."),
     out: Optional[Path] = typer.Option(None, help="Output folder [default: runs/<task name>/train-<family>]."),
     force: bool = typer.Option(False, help="Overwrite the files of a previous run in the output folder."),
@@ -44,7 +46,8 @@ def train(
     t = Task.from_toml(task)
     knobs = {"width": width, "depth": depth, "heads": heads, "dropout": dropout, **parse_assignments(knob)}
     overrides = {"epochs": epochs, "max_seconds": time, "batch_size": batch_size, "lr": lr, "optimizer": optimizer,
-                 "schedule": schedule, "seed": seed, **parse_assignments(setting, option="--train-set")}
+                 "schedule": schedule, "seed": seed, "device": device, "precision": precision,
+                 **parse_assignments(setting, option="--train-set")}
 
     from sizeup.cli.progress import TrainingProgress
     from sizeup.training.run import train as train_model
@@ -70,9 +73,15 @@ def _table(s: dict) -> Table:
     table.add_row("params", f"{s['params']:,}")
     table.add_row("FLOPs / sample (forward)", f"{s['flops']:,}")
     table.add_row("train time", f"{s['train_seconds']:.1f} s ({s['epochs']} epochs, best {s['best_epoch']})")
-    table.add_row("latency, batch 1 (median)", f"{s['latency_ms']:.3f} ms (min {s['latency_min_ms']:.3f}, max {s['latency_max_ms']:.3f})")
+    threads = s.get("latency_threads")
+    table.add_row(f"latency, batch 1 (median{f', {threads} thread' + ('s' if threads != 1 else '') if threads else ''})",
+                  f"{s['latency_ms']:.3f} ms (min {s['latency_min_ms']:.3f}, max {s['latency_max_ms']:.3f})")
     table.add_row(f"throughput, batch {s['throughput_batch']}", f"{s['throughput']:,.0f} samples/s")
     table.add_row("peak memory, batch 1", f"{s['memory_mb']:.2f} MB (weights {s['weights_mb']:.2f} MB)")
     table.add_row("stopped", plain(s["stopped"]))
     table.add_row("device", plain(s["device"]))
+    if s.get("trained_on"):
+        table.add_row("trained on", f"{s['trained_on']}, precision {s.get('precision')}")
+    if s.get("load_average"):
+        table.add_row("load average (1, 5, 15 min)", ", ".join(f"{x:.2f}" for x in s["load_average"]))
     return table

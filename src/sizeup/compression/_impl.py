@@ -16,7 +16,7 @@ from sizeup.compression._source import Source, open_source
 from sizeup._methods import Method, parse_method
 from sizeup.task import Task
 
-__all__ = ["compress", "compress_source", "CompressResult", "Figures", "measure_figures", "NO_SPEEDUP"]
+__all__ = ["compress", "compress_source", "CompressResult", "Figures", "measure_figures", "NO_SPEEDUP", "on_device"]
 
 NO_SPEEDUP = 1.05  # a latency ratio below this is "no speed-up on this device", said plainly
 OWNED = ("model.onnx", "model.safetensors", "config.json", "compress.json")
@@ -38,6 +38,7 @@ class Figures:
     throughput: float
     memory_mb: float
     notes: list[str] = field(default_factory=list)
+    device: str = ""
 
 
 @dataclass
@@ -109,12 +110,15 @@ def measure_figures(name: str, model: nn.Module, source: Source, *, size_bytes: 
     test = evaluate(model, source.data.test, Objective(info.task), n_classes=info.n_outputs)
     inputs = example_inputs(info, source.data.test, 256)
     if isinstance(model, OnnxModel):
-        m, runtime = measure_onnx(model.session, inputs, params=params or 0, weights_bytes=size_bytes,
+        from sizeup.export import onnx_session
+
+        m, runtime = measure_onnx(lambda threads: onnx_session(model.path, threads), tuple(t.cpu() for t in inputs),
+                                  params=params or 0, weights_bytes=size_bytes,
                                   latency_budget_s=latency_budget_s), "onnxruntime"
     else:
         m, runtime = measure(model, inputs, latency_budget_s=latency_budget_s), "pytorch"
     return Figures(name, description, runtime, test[metric], params or m.params, size_bytes / 2**20, m.latency_ms,
-                   m.latency_min_ms, m.latency_max_ms, m.throughput, m.memory_mb, m.notes)
+                   m.latency_min_ms, m.latency_max_ms, m.throughput, m.memory_mb, m.notes, m.device)
 
 
 def _metric(source: Source) -> str:
@@ -122,15 +126,30 @@ def _metric(source: Source) -> str:
 
 
 def compress(run_or_model: str | Path, method: str | Method, *, task: Task | str | Path | None = None,
-             out: str | Path | None = None, force: bool = False, latency_budget_s: float = 1.0) -> CompressResult:
+             out: str | Path | None = None, force: bool = False, latency_budget_s: float = 1.0,
+             device: str | None = None) -> CompressResult:
     """Compress the model of a search run (``runs/<name>``) or a saved model folder one way and compare.
 
-    ``method``: ``int8``, ``int8-static``, ``int4-weight``, ``prune:R``, ``prune-unstructured:R`` or
-    ``distill[:family=...,width=...]``. The result is saved in ``out`` (default ``<run>/compressed/<method>``).
+    ``method``: ``int8``, ``int8-static``, ``int4-weight``, ``fp16``, ``bf16``, ``prune:R``,
+    ``prune-unstructured:R`` or ``distill[:family=...,width=...]``. ``device``: where the model is fine-tuned and
+    measured before and after (default: the task's ``[constraints] device``, else ``[train] device``, else the
+    best present); the int8/int4 methods run in ONNX Runtime on the CPU whatever it says. The result is saved
+    in ``out`` (default ``<run>/compressed/<method>``).
     """
     method = method if isinstance(method, Method) else parse_method(method)
-    source = open_source(run_or_model, task)
+    source = on_device(open_source(run_or_model, task), device)
     return compress_source(source, method, out=out, force=force, latency_budget_s=latency_budget_s)
+
+
+def on_device(source: Source, device: str | None) -> Source:
+    """The source's model on the device it is compressed and measured on; fine-tuning trains there too."""
+    from sizeup.measurement import resolve_device
+    from sizeup.training.run import serving_device, with_device
+
+    task = with_device(source.task, device)
+    dev = resolve_device(device or serving_device(task), what="--device")
+    source.model.to(dev)
+    return dataclasses.replace(source, task=with_device(task, str(dev)))
 
 
 def default_out(source: Source, method: Method) -> Path:

@@ -34,13 +34,19 @@ def apply_method(model: nn.Module, method: Method, source: Source, out: Path) ->
 
     info, data = source.data.info, source.data
     meta = {"method": method.text, "source": str(source.model_dir)}
+    if method.cast:
+        from sizeup._cast import cast_model
+
+        cast_model(model, method.name)
+        save_model(model, info, out, extra={"compression": {**meta, "format": "cast", "dtype": method.name}})
+        return Applied(model.eval(), False, (out / WEIGHTS).stat().st_size, f"{model.spec.describe()} {method.name}")
     if method.quantized:
         from sizeup.compression.onnx_quant import quantize
         from sizeup.export import OnnxModel
 
-        path, fp32 = quantize(model, method, example_inputs(info, data.train, 512), out / ONNX_FILE)
+        path, fp32 = quantize(model.cpu(), method, example_inputs(info, data.train, 512), out / ONNX_FILE)
         write_json(out / CONFIG, {**read_json(source.model_dir / CONFIG), "compression": {**meta, "format": "onnx"}})
-        notes = []
+        notes = ["ONNX Runtime's integer kernels run on the CPU: this method is measured there, whatever --device says"]
         if path.stat().st_size > 0.9 * fp32.stat().st_size:
             notes.append(f"{method.name} left (almost) every weight in float: this graph has few layers it quantizes "
                          "(int8: MatMul/Gemm/LSTM/attention; int8-static: also Conv; int4-weight: MatMul only)")
@@ -57,7 +63,10 @@ def apply_method(model: nn.Module, method: Method, source: Source, out: Path) ->
 
     structured = method.name == "prune"
     if structured:
-        prune.prune_structured(model, method.ratio, example_inputs(info, data.test, 2))
+        from sizeup.measurement import module_device
+
+        dev = module_device(model)
+        prune.prune_structured(model, method.ratio, tuple(t.to(dev) for t in example_inputs(info, data.test, 2)))
     else:
         prune.prune_unstructured(model, method.ratio)
     details = prune.fine_tune(model, data, source.task, method, keep_zeros=not structured)

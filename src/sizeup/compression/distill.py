@@ -67,6 +67,12 @@ class DistillationObjective:
         """Validation scores the student on the task alone."""
         return self.task
 
+    def to(self, device: torch.device) -> DistillationObjective:
+        """The teacher runs where the student trains."""
+        self.teacher.to(device)
+        self.task.to(device)
+        return self
+
 
 def distill(teacher: nn.Module, student: nn.Module, data: DataBundle, task: Any, method: Method) -> dict[str, Any]:
     """Train ``student`` with sizeup's one training loop on the teacher's soft targets plus the labels."""

@@ -1,6 +1,7 @@
 """The bundled catalogs (JSON shipped in the package): open models' configs, hardware, API prices.
 
-The CPU entry is measured on first use (a bf16/fp32 matmul and a large tensor copy), once per process.
+The ``cpu`` and ``cuda`` entries are this machine's, measured on first use, once per process: matmul
+throughput per dtype and the bandwidth of a large device-to-device copy.
 """
 
 from __future__ import annotations
@@ -100,7 +101,7 @@ def get_hardware(name: str, *, usd_per_hour: float | None = None) -> Hardware:
         raise SizeupError(f"--hardware {name!r} is not in the catalog; choose one of: {', '.join(entries)} "
                           "(or give --gpu-mem, --tflops and --bandwidth)")
     e = entries[key]
-    hw = _measure_cpu(e) if e.get("measured") else Hardware(
+    hw = _measured(key, e) if e.get("measured") else Hardware(
         name=key, description=e["description"], memory_bytes=int(e["memory_gib"] * 2**30),
         bandwidth_gbs=float(e["bandwidth_gbs"]), tflops=dict(e["tflops"]), interconnect_gbs=float(e["interconnect_gbs"]),
         usd_per_hour=float(e["usd_per_hour"]), overhead_bytes=int(e["overhead_gib"] * 2**30), source=e["source"],
@@ -145,11 +146,62 @@ def _cpu_measured() -> tuple[int, float, dict[str, float]]:
     return int(memory), bandwidth, tflops
 
 
-def _measure_cpu(e: dict[str, Any]) -> Hardware:
-    memory, bandwidth, tflops = _cpu_measured()
-    return Hardware(name="cpu", description=e["description"], memory_bytes=memory, bandwidth_gbs=round(bandwidth, 1),
+@functools.lru_cache(maxsize=1)
+def _cuda_measured() -> tuple[int, float, dict[str, float], str]:
+    """GPU 0: dense matmul TFLOP/s in fp32 (TF32 off), tf32, bf16 and fp16 at n = 8192, and copy bandwidth.
+
+    Each figure is the fastest of 5 timed calls after warm-up (CUDA events, ``sizeup.measurement.time_call``).
+    """
+    import torch
+
+    from sizeup._device import describe_device, visible_gpus
+    from sizeup.measurement import time_call
+
+    if not visible_gpus():
+        raise SizeupError("--hardware cuda measures this machine's GPU, and none is visible here; choose a catalog "
+                          "GPU such as h100 (sizeup estimate --list) or --hardware cpu")
+    dev = torch.device("cuda", 0)
+    best = lambda fn: min(time_call(fn, warmup=2, min_repeats=5, budget_s=0.0, device=dev))  # noqa: E731
+    n, tflops = 8192, {}
+    matmul = torch.backends.cuda.matmul
+    new_api = hasattr(matmul, "fp32_precision")
+    before = matmul.fp32_precision if new_api else matmul.allow_tf32
+    try:
+        for name, dtype, tf32 in (("fp32", torch.float32, False), ("tf32", torch.float32, True),
+                                  ("bf16", torch.bfloat16, True), ("fp16", torch.float16, True)):
+            if name == "bf16" and not torch.cuda.is_bf16_supported():
+                continue
+            if new_api:
+                matmul.fp32_precision = "tf32" if tf32 else "ieee"
+            else:
+                matmul.allow_tf32 = tf32
+            a = torch.randn(n, n, dtype=dtype, device=dev)
+            tflops[name] = 2 * n**3 / best(lambda: a @ a) / 1e12
+            del a
+    finally:
+        if new_api:
+            matmul.fp32_precision = before
+        else:
+            matmul.allow_tf32 = before
+    src = torch.empty(2**30, dtype=torch.uint8, device=dev)
+    dst = torch.empty_like(src)
+    bandwidth = 2 * src.numel() / best(lambda: dst.copy_(src)) / 1e9  # read + write
+    del src, dst
+    torch.cuda.empty_cache()
+    info = describe_device(dev)
+    return int(info.memory_bytes or 0), bandwidth, tflops, str(info)
+
+
+def _measured(key: str, e: dict[str, Any]) -> Hardware:
+    if key == "cuda":
+        memory, bandwidth, tflops, description = _cuda_measured()
+        description = f"this machine's GPU, measured: {description}"
+    else:
+        (memory, bandwidth, tflops), description = _cpu_measured(), e["description"]
+    return Hardware(name=key, description=description, memory_bytes=memory, bandwidth_gbs=round(bandwidth, 1),
                     tflops={k: round(v, 4) for k, v in tflops.items()}, interconnect_gbs=float(e["interconnect_gbs"]),
-                    usd_per_hour=float(e["usd_per_hour"]), overhead_bytes=0, source=e["source"])
+                    usd_per_hour=float(e["usd_per_hour"]), overhead_bytes=int(e["overhead_gib"] * 2**30),
+                    source=e["source"])
 
 
 def api_prices(overrides: dict[str, dict[str, Any]] | None = None, *, origin: str = "api_prices") -> list[ApiPrice]:

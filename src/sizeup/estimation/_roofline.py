@@ -6,7 +6,7 @@ time = max(FLOPs / (peak FLOP/s · compute efficiency), bytes moved / (peak band
 - prefill 0.60: one large forward, no backward and no gradient traffic, so above training MFU;
 - decode bandwidth 0.80: streaming the weights and the KV cache reaches ~80 % of peak HBM bandwidth
   (vLLM/TensorRT-LLM batch-1 decode on A100/H100);
-- a measured device (``cpu``) uses 1.0: its peaks were measured with the same kind of kernel.
+- a measured device (``cpu``, ``cuda``) uses 1.0: its peaks were measured with the same kind of kernel.
 Pipeline bubble: (pp−1)/m of the step (Narayanan et al. 2021, §2.2). Tensor parallelism adds 4 all-reduces
 of the layer output per layer and micro-batch (Shoeybi et al. 2019, §3); data-parallel gradient traffic is
 assumed to overlap backward, and only what exceeds it is added.
@@ -38,7 +38,7 @@ class Efficiency:
 
 
 def efficiency_for(hw: Hardware) -> Efficiency:
-    return Efficiency(1.0, 1.0, 1.0, 1.0) if hw.name == "cpu" else Efficiency()
+    return Efficiency(1.0, 1.0, 1.0, 1.0) if hw.name in ("cpu", "cuda") else Efficiency()
 
 
 def compute_dtype(dtype: str) -> str:

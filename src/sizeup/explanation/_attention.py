@@ -43,7 +43,7 @@ def _gpt_hooks(model: nn.Module, maps: list[torch.Tensor]) -> list:
             if attn.rotary is not None:
                 q, k = attn.rotary(q, 0), attn.rotary(k, 0)
             scores = (q @ k.transpose(-1, -2)) / math.sqrt(q.shape[-1])
-            causal = torch.ones(t, t, dtype=torch.bool).tril()
+            causal = torch.ones(t, t, dtype=torch.bool, device=scores.device).tril()
             maps.append(F.softmax(scores.masked_fill(~causal, float("-inf")), dim=-1)[0].mean(0).detach())
         return keep
 

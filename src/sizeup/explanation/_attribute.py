@@ -67,7 +67,7 @@ def integrated_gradients(model: nn.Module, x: torch.Tensor, target: int) -> Attr
                                   method="gausslegendre", internal_batch_size=256)
         if layer is not None:
             values = values.sum(dim=-1)  # one value per token: the embedding dimensions together
-        values = values.detach()[0]
+        values = values.detach()[0].cpu()
         result = Attribution(values, fx, fb, float(values.sum()) - (fx - fb), steps)
         if result.rel_error <= TOLERANCE or steps >= MAX_STEPS:
             return result

@@ -76,15 +76,19 @@ def _pick(n_test: int, samples: int) -> list[int]:
 
 
 def explain(run_or_model: str | Path, *, samples: int = 6, wrong: int = 8, task: Task | str | Path | None = None,
-            out: str | Path | None = None) -> Explanation:
-    """Explain the recommended model of a run (or a saved model folder) on ``samples`` test examples."""
+            out: str | Path | None = None, device: str | None = None) -> Explanation:
+    """Explain the recommended model of a run (or a saved model folder) on ``samples`` test examples.
+
+    ``device``: where the attributions are computed (default ``auto``: the best device present)."""
     from sizeup.checkpoint import load_model
     from sizeup.data import load_data
+    from sizeup.measurement import resolve_device
 
     if samples < 1 or wrong < 0:
         raise SizeupError(f"--samples must be at least 1 and --wrong at least 0, got samples={samples}, wrong={wrong}")
+    dev = resolve_device(device, what="--device")
     model_dir, run, t = _resolve(Path(run_or_model), task)
-    model = load_model(model_dir)
+    model = load_model(model_dir).to(dev)
     info = model.info
     if info.task not in EXPLAINABLE:
         raise SizeupError(f"explain supports {' and '.join(EXPLAINABLE)} models; {model_dir} is {info.task}")
@@ -106,8 +110,10 @@ def _compute(model: torch.nn.Module, info: Any, test: Any, out_dir: Path, *, sam
     from sizeup.explanation._attention import attention_maps
     from sizeup.explanation._attribute import integrated_gradients
     from sizeup.explanation._inputs import describe_attribution, describe_input, tokens_of
+    from sizeup.measurement import module_device
     from sizeup.training.evaluate import predict
 
+    dev = module_device(model)
     logits = predict(model, test.x)
     classify = info.task == "classification"
     payload: dict[str, Any] = {"input_kind": info.input_kind, "task": info.task, "class_names": info.class_names,
@@ -128,7 +134,7 @@ def _compute(model: torch.nn.Module, info: Any, test: Any, out_dir: Path, *, sam
                                      **describe_input(info, test.x[i], out_dir, f"wrong_{i}")})
     rows = []
     for i in _pick(len(test), samples):
-        x = test.x[i : i + 1]
+        x = test.x[i : i + 1].to(dev)
         target = int(logits[i].argmax()) if classify else 0
         a = integrated_gradients(model, x, target)
         rows.append({"index": i, "label": int(test.y[i]) if classify else float(test.y[i].flatten()[0]),
@@ -139,10 +145,10 @@ def _compute(model: torch.nn.Module, info: Any, test: Any, out_dir: Path, *, sam
                      **describe_attribution(info, test.x[i], a.values, out_dir, f"ig_{i}")})
     payload["samples"] = rows
     first = rows[0]["index"]
-    maps = attention_maps(model, test.x[first : first + 1])
+    maps = attention_maps(model, test.x[first : first + 1].to(dev))
     if maps:
         n = maps[0].shape[-1]
         labels = tokens_of(info, test.x[first]) if info.input_kind == "tokens" else [str(j) for j in range(n)]
         labels = (labels + [""] * n)[:n]
-        payload["attention"] = {"index": first, "labels": labels, "layers": [m.tolist() for m in maps]}
+        payload["attention"] = {"index": first, "labels": labels, "layers": [m.cpu().tolist() for m in maps]}
     return payload

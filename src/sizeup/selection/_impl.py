@@ -87,24 +87,27 @@ def _augmentation(task: Task, data, families: list[str]) -> tuple[bool, bool | N
 
 
 def search(task: Task | str | Path, *, budget: str | float | None = None, trials: int | None = None,
-           out: str | Path | None = None, force: bool = False, workers: int = 1, max_epochs: int | None = None,
-           trial_seconds: float | None = None, progress: SearchProgress | None = None, seed: int | None = None,
-           export: bool = True, resume: bool = False, extend: Extend | None = None) -> SearchResult:
+           out: str | Path | None = None, force: bool = False, workers: int | None = None,
+           max_epochs: int | None = None, trial_seconds: float | None = None, progress: SearchProgress | None = None,
+           seed: int | None = None, export: bool = True, resume: bool = False, device: str | None = None,
+           extend: Extend | None = None) -> SearchResult:
     """Search the model families that fit the task's data under a time budget and/or a trial count.
 
     Re-running on the same ``out`` folder resumes the study; ``force=True`` sets the old run aside;
-    ``resume=True`` insists that there is a study to resume. ``extend(board, ctx)`` may add rows (compressed
-    variants) before the recommendation.
+    ``resume=True`` insists that there is a study to resume. ``device`` replaces ``[train] device``;
+    ``workers`` defaults to one per visible GPU when training on ``cuda`` (or ``auto`` on a GPU machine).
+    ``extend(board, ctx)`` may add rows (compressed variants) before the recommendation.
     """
     from sizeup.data import load_data
-    from sizeup.training.run import as_task
+    from sizeup.measurement import default_workers, resolve_device
+    from sizeup.training.run import as_task, with_device
 
-    if resume and force:
-        raise SizeupError("resume=True and force=True contradict each other (--resume, --force); choose one")
-    task = as_task(task)
+    task = with_device(as_task(task), device)
+    resolve_device(task.train.device, what="--device")  # an absent GPU fails before the study is opened
+    workers = default_workers(task.train.device) if workers is None else workers
     out_dir = Path(out) if out else Path("runs") / task.name
     if resume and force:
-        raise SizeupError("resume and force contradict each other: resume continues the study, force sets it aside")
+        raise SizeupError("resume=True and force=True contradict each other (--resume, --force); choose one")
     if resume and not (out_dir / "study.db").is_file():
         raise SizeupError(f"--resume: there is no study in {out_dir} to resume; drop --resume to start one")
     if workers < 1:

@@ -14,7 +14,8 @@ __all__ = ["leaderboard", "pareto_front", "rank", "STATUS_ORDER", "COLUMNS"]
 
 STATUS_ORDER = {"completed": 0, "pruned": 1, "infeasible": 2, "failed": 3, "running": 4}
 COLUMNS = ["id", "trial", "family", "model", "status", "feasible", "params", "flops", "latency_ms", "throughput",
-           "memory_mb", "train_seconds", "epochs", "best_epoch", "folds", "augment", "augment_strength"]
+           "memory_mb", "train_seconds", "epochs", "best_epoch", "folds", "augment", "augment_strength",
+           "latency_threads", "device"]
 TAIL = ["val_loss", "train_energy_j", "energy_j_per_1k", "energy_source", "model_dir", "compression", "load_average",
         "reason"]
 

@@ -16,7 +16,7 @@ from sizeup.data.bundle import DataBundle, Split
 from sizeup.measurement import measure
 from sizeup.task import Task
 from sizeup.training import Objective, evaluate, fit
-from sizeup.training.run import example_inputs, resolve_config
+from sizeup.training.run import example_inputs, resolve_config, serving_device
 
 __all__ = ["retrain_on_full"]
 
@@ -33,6 +33,6 @@ def retrain_on_full(model: nn.Module, data: DataBundle, task: Task, *, settings:
     config = resolve_config(task, data.info, epochs=max(1, epochs), patience=None, **settings)
     result = fit(fresh, merged, config, metric=metric)
     test = evaluate(fresh, data.test, Objective(data.info.task), n_classes=data.info.n_outputs)
-    m = measure(fresh, example_inputs(data.info, data.test, 256), latency_budget_s=0.5)
+    m = measure(fresh, example_inputs(data.info, data.test, 256), latency_budget_s=0.5, device=serving_device(task))
     return fresh, {"retrained_on": "train+val", "epochs": result.epochs, "train_seconds": result.train_seconds,
                    **{f"test_{k}": v for k, v in test.items()}, "latency_ms": m.latency_ms, "params": m.params}

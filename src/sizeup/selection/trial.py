@@ -21,13 +21,13 @@ import torch
 from sizeup.costs.energy import energy_meter
 from sizeup.data.bundle import DataBundle
 from sizeup.errors import SearchCrashed
-from sizeup.measurement import count_flops, count_params, time_call
+from sizeup.measurement import count_flops, count_params, probe_latency_ms
 from sizeup.selection.constraints import describe, excess, violations
 from sizeup.selection.space import suggest
 from sizeup.selection.validation import ValidationPlan, fold_se
 from sizeup.task import Task
 from sizeup.training import Callback, FitResult, Objective, TrainingDiverged, evaluate, fit
-from sizeup.training.run import example_inputs, resolve_config
+from sizeup.training.run import example_inputs, resolve_config, serving_device
 
 __all__ = ["SearchContext", "run_trial", "guarded", "EXPECTED_FAILURES", "ERRORS_DIR", "POST_TRAIN_SECONDS"]
 
@@ -72,7 +72,7 @@ class _PruneOnValidation(Callback):
             self.stop_training, self.stop_reason = True, "pruned"
 
 
-def _quick_figures(model: torch.nn.Module, inputs: tuple[torch.Tensor, ...]) -> dict[str, Any]:
+def _quick_figures(model: torch.nn.Module, inputs: tuple[torch.Tensor, ...], device: str) -> dict[str, Any]:
     """Figures known from the built model in about a second: params, FLOPs, estimated memory, a latency probe.
 
     Memory comes from the estimator (``sizeup.estimation.estimate_module`` on the meta device), the code
@@ -87,11 +87,11 @@ def _quick_figures(model: torch.nn.Module, inputs: tuple[torch.Tensor, ...]) -> 
     try:
         memory = estimate_module(model, one, mode="infer").memory.total / 2**20
         with torch.inference_mode():
-            probe = time_call(lambda: model(*one), warmup=3, min_repeats=10, budget_s=0.2)
             flops = count_flops(model, one)
+        probe = probe_latency_ms(model, one, device=device)  # on the serving device, at measure's thread count
     finally:
         model.train()
-    return {"params": count_params(model), "flops": flops, "memory_mb": memory, "latency_ms": 1e3 * min(probe)}
+    return {"params": count_params(model), "flops": flops, "memory_mb": memory, "latency_ms": probe}
 
 
 def _set_constraints(trial: optuna.Trial, limits: dict[str, float], figures: dict[str, Any]) -> None:
@@ -156,7 +156,7 @@ def _test_figures(ctx: SearchContext, models: list[torch.nn.Module]) -> dict[str
 
 def run_trial(trial: optuna.Trial, ctx: SearchContext) -> float:
     from sizeup.checkpoint import save_model
-    from sizeup.measurement import measure
+    from sizeup.measurement import measure, remeasure
     from sizeup.zoo import build
 
     family, knobs, settings = suggest(trial, ctx.families, augment=ctx.search_augment)
@@ -171,7 +171,7 @@ def run_trial(trial: optuna.Trial, ctx: SearchContext) -> float:
     _record(trial, family=family, model=model.spec.describe(), **{k: settings[k] for k in ("augment", "augment_strength")
                                                                       if k in settings})
     # a classic model has no size or speed before it is fitted: its measured figures decide after training
-    quick = {} if getattr(model, "fits_in_one_call", False) else _quick_figures(model, inputs)
+    quick = {} if getattr(model, "fits_in_one_call", False) else _quick_figures(model, inputs, serving_device(ctx.task))
     _record(trial, **quick)
     broken = violations({k: v for k, v in ctx.limits.items() if k != "max_train_seconds"}, quick)
     if broken:
@@ -190,16 +190,17 @@ def run_trial(trial: optuna.Trial, ctx: SearchContext) -> float:
                 reason=f"pruned at epoch {epoch}: val_{ctx.metric} {value:.4f} below its rung")
         raise optuna.TrialPruned()
     val = _validation_figures(ctx, models, results)
-    m = measure(model, inputs, latency_budget_s=0.5)
+    m = measure(model, inputs, latency_budget_s=0.5, device=serving_device(ctx.task))
+    if "max_latency_ms" in ctx.limits:  # a busy moment must not reject a model: time it again before rejecting
+        m = remeasure(model, inputs, m, limit_ms=ctx.limits["max_latency_ms"], latency_budget_s=0.5)
     figures = {"params": m.params, "flops": m.flops, "latency_ms": m.latency_ms, "throughput": m.throughput,
                "memory_mb": m.memory_mb, "train_seconds": val["train_seconds"]}
+    conditions = {"device": m.device, "latency_threads": m.latency_threads, "trained_on": first.extra.get("device"),
+                  "load_average": list(m.load_average) if m.load_average else None,
+                  "latency_attempts": m.latency_attempts}
     broken = violations(ctx.limits, figures)
-    if "max_latency_ms" in broken:  # a busy moment must not reject a model: measure once more, keep the faster
-        again = measure(model, inputs, latency_budget_s=0.5)
-        figures["latency_ms"] = min(m.latency_ms, again.latency_ms)
-        broken = violations(ctx.limits, figures)
-    _record(trial, **{**val, **figures}, **_test_figures(ctx, models), device=m.device, status="completed",
-            feasible=not broken, load_average=list(_load_average()), energy_j_per_1k=_prediction_energy(model, inputs))
+    _record(trial, **{**val, **figures}, **_test_figures(ctx, models), **conditions, status="completed",
+            feasible=not broken, energy_j_per_1k=_prediction_energy(model, inputs))
     _set_constraints(trial, ctx.limits, figures)
     if broken:
         _record(trial, reason="measured: " + describe(broken))
@@ -214,7 +215,10 @@ def _energy_label(meter) -> str:
 
 def _prediction_energy(model: torch.nn.Module, inputs: tuple[torch.Tensor, ...], repeats: int = 5) -> float:
     """Joules per 1,000 predictions at the throughput batch (``costs.energy_meter``: measured or labelled estimate)."""
+    from sizeup._device import module_device
+
     model.eval()
+    inputs = tuple(t.to(module_device(model)) for t in inputs)
     try:
         with torch.inference_mode(), energy_meter() as meter:
             for _ in range(repeats):
@@ -222,15 +226,6 @@ def _prediction_energy(model: torch.nn.Module, inputs: tuple[torch.Tensor, ...],
     finally:
         model.train()
     return 1000 * meter.joules_per(repeats * len(inputs[0]))
-
-
-def _load_average() -> tuple[float, float, float]:
-    try:
-        import os
-
-        return os.getloadavg()
-    except OSError:  # pragma: no cover - not on every platform
-        return (math.nan, math.nan, math.nan)
 
 
 def guarded(ctx: SearchContext) -> Callable[[optuna.Trial], float]:

@@ -58,6 +58,13 @@ class _StopAtDeadline:
             study.stop()
 
 
+def _on_worker_device(task_json: dict[str, Any], index: int) -> dict[str, Any]:
+    """Worker ``index`` trains on its own GPU when the task trains on an unnumbered ``cuda`` (or ``auto``)."""
+    from sizeup.measurement import worker_device
+
+    return {**task_json, "train": {**task_json["train"], "device": worker_device(index, task_json["train"].get("device"))}}
+
+
 def optimize_in_parallel(study: optuna.Study, ctx: SearchContext, *, workers: int, n_trials: int | None,
                          callbacks: list[Callable[..., None]]) -> None:
     """Run ``workers - 1`` spawned processes beside this one until the trial count or the time is used."""
@@ -69,8 +76,9 @@ def optimize_in_parallel(study: optuna.Study, ctx: SearchContext, *, workers: in
     task_json = ctx.task.model_dump(mode="json")
     seed = study.sampler._base_seed if isinstance(study.sampler, TrialSeededTPE) else 0
     spawn = mp.get_context("spawn")
-    procs = [spawn.Process(target=_worker, args=(task_json, str(ctx.task.base_dir), ctx_args, study.study_name,
-                                                 seed + 1000 * (i + 1), max_trials, threads), daemon=True)
+    procs = [spawn.Process(target=_worker, args=(_on_worker_device(task_json, i + 1), str(ctx.task.base_dir), ctx_args,
+                                                 study.study_name, seed + 1000 * (i + 1), max_trials, threads),
+                           daemon=True)
              for i in range(workers - 1)]
     for p in procs:
         p.start()

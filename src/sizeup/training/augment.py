@@ -9,13 +9,16 @@ __all__ = ["augmenter_for", "has_augmenter", "neighbours_related"]
 
 
 def _shift_signal(x: torch.Tensor, g: torch.Generator, max_shift: int, noise: float) -> torch.Tensor:
-    """Translate each signal by up to ``max_shift`` steps (edge-padded) and add a little Gaussian noise."""
+    """Translate each signal by up to ``max_shift`` steps (edge-padded) and add a little Gaussian noise.
+
+    The random numbers come from ``g`` on ``x``'s device, so a GPU batch never waits for the host."""
     b, _, length = x.shape
+    dev = x.device
     padded = F.pad(x, (max_shift, max_shift), mode="replicate")
-    start = torch.randint(0, 2 * max_shift + 1, (b,), generator=g)
-    idx = (start[:, None] + torch.arange(length)[None, :]).unsqueeze(1).expand(-1, x.shape[1], -1)
+    start = torch.randint(0, 2 * max_shift + 1, (b,), generator=g, device=dev)
+    idx = (start[:, None] + torch.arange(length, device=dev)[None, :]).unsqueeze(1).expand(-1, x.shape[1], -1)
     shifted = padded.gather(2, idx)
-    return shifted + noise * torch.randn(shifted.shape, generator=g)
+    return shifted + noise * torch.randn(shifted.shape, generator=g, device=dev, dtype=shifted.dtype)
 
 
 def _shift_image(x: torch.Tensor, g: torch.Generator, pad: int) -> torch.Tensor:
@@ -26,18 +29,21 @@ def _shift_image(x: torch.Tensor, g: torch.Generator, pad: int) -> torch.Tensor:
     return padded[:, :, dy : dy + h, dx : dx + w]
 
 
-def augmenter_for(input_kind: str, input_shape: tuple[int, ...], seed: int, *, strength: float = 1.0):
+def augmenter_for(input_kind: str, input_shape: tuple[int, ...], seed: int, *, strength: float = 1.0,
+                  device: torch.device | str = "cpu"):
     """A ``batch -> batch`` function for signals and images, or ``None`` where no standard one exists.
 
     ``strength`` scales the largest shift (a tenth of a signal's length, an eighth of an image's side at 1.0)
     and the signal noise. Shifts assume that neighbouring positions are related; the search tries training
-    without them, because on data whose positions carry no order they destroy the signal.
+    without them, because on data whose positions carry no order they destroy the signal. Signal draws use a
+    generator on ``device`` (the batches'); an image's one crop offset per batch stays a host draw.
     """
-    g = torch.Generator().manual_seed(seed + 1)
     if input_kind == "signal":
+        g = torch.Generator(device=device).manual_seed(seed + 1)
         shift = max(1, int(strength * input_shape[-1] / 10))
         return lambda x: _shift_signal(x, g, shift, 0.02 * strength)
     if input_kind == "image":
+        g = torch.Generator().manual_seed(seed + 1)
         pad = max(1, int(strength * min(input_shape[-2:]) / 8))
         return lambda x: _shift_image(x, g, pad)
     return None

@@ -5,12 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
+from sizeup._device import check_device_spec
 from sizeup.errors import SizeupError
 
-__all__ = ["TrainConfig", "default_config"]
+__all__ = ["TrainConfig", "default_config", "PRECISIONS"]
 
 OPTIMIZERS = ("adamw", "adam", "rmsprop", "sgd")
 SCHEDULES = ("onecycle", "cosine", "constant")
+PRECISIONS = ("auto", "32", "bf16-mixed", "16-mixed")  # Lightning's names; auto: see training.precision
 
 
 @dataclass
@@ -34,6 +36,8 @@ class TrainConfig:
     class_weights: bool = False
     eval_batch_size: int = 1024
     seed: int = 0
+    device: str = "auto"  # auto | cpu | cuda | cuda:N | mps
+    precision: str = "auto"  # auto | 32 | bf16-mixed | 16-mixed
 
     def __post_init__(self) -> None:
         if self.optimizer not in OPTIMIZERS:
@@ -49,6 +53,10 @@ class TrainConfig:
             raise SizeupError(f"augment_strength must be in (0, 4], got {self.augment_strength!r}")
         if not 0 <= self.warmup < 1:
             raise SizeupError(f"warmup must be a fraction in [0, 1), got {self.warmup!r}")
+        self.device = check_device_spec(self.device, what="device")
+        self.precision = str(self.precision)
+        if self.precision not in PRECISIONS:
+            raise SizeupError(f"precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}")
 
     def with_overrides(self, **overrides: Any) -> TrainConfig:
         """A copy with the given settings replaced (``None`` values are ignored)."""

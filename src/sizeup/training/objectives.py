@@ -36,6 +36,12 @@ class Objective:
         """The objective validation scores with (called with ``train=False``: no smoothing, no class weights)."""
         return self
 
+    def to(self, device: torch.device) -> Objective:
+        """Put what the loss reads besides the batch (the class weights) on the training device."""
+        if self.class_weights is not None:
+            self.class_weights = self.class_weights.to(device)
+        return self
+
 
 def balanced_class_weights(y: torch.Tensor, n_classes: int) -> torch.Tensor:
     """Weights inversely proportional to class frequency (scikit-learn's ``class_weight='balanced'``)."""

@@ -10,6 +10,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from sizeup._device import check_device_spec, resolve_device
 from sizeup.data.bundle import DataBundle, DataInfo, Split
 from sizeup.measurement import Measurement, measure
 from sizeup.task import Task, parse_duration
@@ -19,7 +20,7 @@ from sizeup.training.evaluate import evaluate
 from sizeup.training.loop import FitResult, fit
 from sizeup.training.objectives import Objective
 
-__all__ = ["train", "TrainResult", "resolve_config", "example_inputs", "as_task"]
+__all__ = ["train", "TrainResult", "resolve_config", "example_inputs", "as_task", "with_device", "serving_device"]
 
 RUN_FILES = ("model.safetensors", "config.json", "metrics.json")
 
@@ -48,13 +49,27 @@ class TrainResult:
             "throughput": m.throughput, "throughput_batch": m.throughput_batch,
             "memory_mb": m.memory_mb, "weights_mb": m.weights_mb,
             "train_seconds": self.fit.train_seconds, "epochs": self.fit.epochs, "best_epoch": self.fit.best_epoch,
-            "stopped": self.fit.stopped, "device": m.device, "out_dir": str(self.out_dir) if self.out_dir else None,
+            "stopped": self.fit.stopped, "device": m.device, "latency_threads": m.latency_threads,
+            "load_average": m.load_average, "trained_on": self.fit.extra.get("device"),
+            "precision": self.fit.extra.get("precision"), "out_dir": str(self.out_dir) if self.out_dir else None,
             **({"baseline": self.info.notes["baseline"]} if "baseline" in self.info.notes else {}),
         }
 
 
 def as_task(task: Task | str | Path) -> Task:
     return task if isinstance(task, Task) else Task.from_toml(task)
+
+
+def with_device(task: Task, device: str | None) -> Task:
+    """The task with ``[train] device`` replaced (``--device``); ``None`` leaves it as it is."""
+    if device is None:
+        return task
+    return task.model_copy(update={"train": task.train.model_copy(update={"device": check_device_spec(device)})})
+
+
+def serving_device(task: Task) -> str:
+    """Where the task's constraints are measured: ``[constraints] device``, else where it trains."""
+    return task.constraints.device or task.train.device or "auto"
 
 
 def resolve_config(task: Task, info: DataInfo, **overrides: Any) -> TrainConfig:
@@ -79,8 +94,9 @@ def train(task: Task | str | Path, family: str, *, preset: str | None = None, kn
           callbacks: list[Callback] | tuple[Callback, ...] = (), **overrides: Any) -> TrainResult:
     """Train one model of ``family`` on the task's data; measure it; save it unless ``save=False``.
 
-    ``overrides`` are training settings (``epochs``, ``max_seconds``, ``lr``, ``batch_size`` ...).
-    Returns the trained model (best validation epoch) with its test metrics and measurements.
+    ``overrides`` are training settings (``epochs``, ``max_seconds``, ``lr``, ``batch_size``, ``device``,
+    ``precision`` ...). Returns the trained model (best validation epoch, on the device it trained on) with its
+    test metrics and measurements, taken on ``[constraints] device`` when the task names one.
     """
     from sizeup._io import prepare_out_dir, write_json
     from sizeup.checkpoint import save_model
@@ -90,6 +106,7 @@ def train(task: Task | str | Path, family: str, *, preset: str | None = None, kn
     task = as_task(task)
     data = data or load_data(task)
     config = resolve_config(task, data.info, **overrides)
+    resolve_device(config.device, what="--device" if overrides.get("device") else "[train] device")  # before any work
     torch.manual_seed(config.seed)  # the same initial weights on every run
     model = build(family, data.info, preset=preset, **(knobs or {}))  # bad knobs fail before anything is written
     out_dir = Path(out) if out else Path("runs") / task.name / f"train-{family}"
@@ -97,7 +114,7 @@ def train(task: Task | str | Path, family: str, *, preset: str | None = None, kn
         prepare_out_dir(out_dir, owned=RUN_FILES, force=force)
     result = fit(model, data, config, metric=task.search.metric, callbacks=callbacks)
     test = evaluate(model, data.test, Objective(data.info.task), n_classes=data.info.n_outputs)
-    measurement = measure(model, example_inputs(data.info, data.test, 256))
+    measurement = measure(model, example_inputs(data.info, data.test, 256), device=task.constraints.device)
     res = TrainResult(model, data.info, config, result, test, measurement, out_dir if save else None)
     if save:
         extra = {"train": dataclasses.asdict(config), "task": task.model_dump(mode="json")}

@@ -48,7 +48,7 @@ class Seq2Seq(nn.Module):
         self.eos = info.target_vocab.index(EOS)
 
     def forward(self, src: torch.Tensor, tgt_in: torch.Tensor) -> torch.Tensor:
-        causal = nn.Transformer.generate_square_subsequent_mask(tgt_in.shape[1], dtype=torch.bool)
+        causal = nn.Transformer.generate_square_subsequent_mask(tgt_in.shape[1], device=tgt_in.device, dtype=torch.bool)
         h = self.core(
             self.positions(self.src_embed(src)), self.positions(self.tgt_embed(tgt_in)),
             tgt_mask=causal, src_key_padding_mask=src == 0, tgt_key_padding_mask=tgt_in == 0,
@@ -59,8 +59,8 @@ class Seq2Seq(nn.Module):
     @torch.no_grad()
     def greedy_decode(self, src: torch.Tensor, max_length: int) -> torch.Tensor:
         """Decode greedily from ``<bos>`` until every row has produced ``<eos>`` or ``max_length``."""
-        out = torch.full((src.shape[0], 1), self.bos, dtype=torch.long)
-        done = torch.zeros(src.shape[0], dtype=torch.bool)
+        out = torch.full((src.shape[0], 1), self.bos, dtype=torch.long, device=src.device)
+        done = torch.zeros(src.shape[0], dtype=torch.bool, device=src.device)
         for _ in range(max_length - 1):
             nxt = self.forward(src, out)[:, -1].argmax(-1)
             nxt = nxt.masked_fill(done, 0)
