@@ -12,7 +12,7 @@ from rich.table import Table
 from sizeup.cli._common import emit_json, handle_errors, stderr, stdout
 from sizeup.errors import SizeupError
 
-__all__ = ["search"]
+__all__ = ["search", "print_result"]
 
 SHOWN = ["trial", "model", "status", "params", "latency_ms", "train_seconds"]
 
@@ -24,7 +24,13 @@ def search(
     trials: Optional[int] = typer.Option(None, help="Stop after this many trials in the study (with no --budget, trials alone bound the search)."),
     resume: bool = typer.Option(False, "--resume", help="Continue the study in the output folder (re-running does this too)."),
     force: bool = typer.Option(False, help="Start a new study; the previous run folder is renamed with a timestamp, not deleted."),
-    workers: int = typer.Option(1, help="Parallel worker processes sharing the study."),
+    workers: int = typer.Option(1, help="Parallel workers sharing the study (processes here, or Ray tasks)."),
+    storage: Optional[str] = typer.Option(None, help="Where the study lives: sqlite:///PATH, postgresql://USER@HOST/DB, "
+                                          "mysql://USER@HOST/DB or journal:PATH; workers on other machines join it "
+                                          "with `sizeup worker` [default: sqlite in the run folder]."),
+    backend: str = typer.Option("processes", help="Where the workers run: processes (this machine) or ray."),
+    address: Optional[str] = typer.Option(None, help="With --backend ray: the cluster to join, auto or HOST:PORT "
+                                          "[default: start a local Ray]."),
     max_epochs: Optional[int] = typer.Option(None, help="Epochs per trial at most [default: 40]."),
     seed: Optional[int] = typer.Option(None, help="Sampler and training seed [default: the task's [train] seed]."),
     out: Optional[Path] = typer.Option(None, help="Run folder [default: runs/<task name>]."),
@@ -41,18 +47,30 @@ def search(
     t = as_task(task)
     progress = RichSearchProgress(t.search.metric or "metric")
     result = run_search(t, budget=budget, trials=trials, out=out, force=force, workers=workers,
-                        max_epochs=max_epochs, seed=seed, progress=progress, resume=resume)
-    rec = result.recommended
+                        max_epochs=max_epochs, seed=seed, progress=progress, resume=resume, storage=storage,
+                        backend=backend, address=address)
+    print_result(result, top, json_out=json_out)
+    if not json_out:
+        stderr.print(f"run folder: [bold]{result.out_dir}[/] (leaderboard.csv, best/, report.html"
+                     f"{', study.db' if storage is None else ''})")
+
+
+def print_result(result, top: int, *, json_out: bool) -> None:
+    """The leaderboard and the recommendation (``sizeup worker --report`` prints the same)."""
     if json_out:
-        emit_json({"recommended": {"trial": rec.trial, "feasible": rec.feasible, "headline": rec.headline,
-                                   "reasons": rec.reasons, **(rec.row or {})},
-                   "metric": result.metric, "out_dir": str(result.out_dir),
-                   "leaderboard": result.leaderboard.to_dict(orient="records"),
-                   "pareto": result.pareto["trial"].tolist()})
+        emit_json(result_payload(result))
         return
     stdout.print(_leaderboard(result, top))
-    print_recommendation(stdout, rec)
-    stderr.print(f"run folder: [bold]{result.out_dir}[/] (leaderboard.csv, best/, report.html, study.db)")
+    print_recommendation(stdout, result.recommended)
+
+
+def result_payload(result) -> dict:
+    rec = result.recommended
+    return {"recommended": {"trial": rec.trial, "feasible": rec.feasible, "headline": rec.headline,
+                            "reasons": rec.reasons, **(rec.row or {})},
+            "metric": result.metric, "out_dir": str(result.out_dir),
+            "leaderboard": result.leaderboard.to_dict(orient="records"),
+            "pareto": result.pareto["trial"].tolist()}
 
 
 def print_recommendation(console, rec) -> None:

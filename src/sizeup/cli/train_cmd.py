@@ -35,6 +35,12 @@ def train(
     setting: Optional[list[str]] = typer.Option(None, "--train-set", help="Other training settings, key=value, e.g. --train-set label_smoothing=0.1."),
     out: Optional[Path] = typer.Option(None, help="Output folder [default: runs/<task name>/train-<family>]."),
     force: bool = typer.Option(False, help="Overwrite the files of a previous run in the output folder."),
+    nproc: int = typer.Option(1, help="Data-parallel processes (per node) that torchrun starts; DDP on gloo for "
+                              "CPUs; --batch-size is the global batch, split across them."),
+    nnodes: int = typer.Option(1, help="Nodes of a data-parallel run; run the same command on each, with --rdzv-endpoint."),
+    rdzv_endpoint: Optional[str] = typer.Option(None, help="HOST:PORT where the nodes of a --nnodes run meet "
+                                                "(torchrun's c10d rendezvous)."),
+    cuda: bool = typer.Option(False, "--cuda", help="With --nproc: train each rank on its GPU (NCCL) instead of CPUs (gloo)."),
     json_out: bool = typer.Option(False, "--json", help="Print the results as one JSON object on stdout."),
 ) -> None:
     """Train one model, show its test quality and cost on this device, and save it."""
@@ -44,9 +50,16 @@ def train(
     knobs = {"width": width, "depth": depth, "heads": heads, "dropout": dropout, **parse_assignments(knob)}
     overrides = {"epochs": epochs, "max_seconds": time, "batch_size": batch_size, "lr": lr, "optimizer": optimizer,
                  "schedule": schedule, "seed": seed, **parse_assignments(setting, option="--train-set")}
-    progress = TrainingProgress(f"{family} on {t.data.source}", t.search.metric or "metric")
-    result = train_model(t, family, preset=preset, knobs=knobs, out=out, force=force, callbacks=[progress], **overrides)
-    summary = result.summary()
+    if nproc > 1 or nnodes > 1 or rdzv_endpoint or cuda:
+        from sizeup.distributed import train_parallel
+
+        run = train_parallel(t, family, nproc=nproc, nnodes=nnodes, rdzv_endpoint=rdzv_endpoint, preset=preset,
+                             knobs=knobs, out=out, force=force, device="cuda" if cuda else "cpu", **overrides)
+        summary = {**run.summary, "world_size": run.world_size, "backend": run.backend}
+    else:
+        progress = TrainingProgress(f"{family} on {t.data.source}", t.search.metric or "metric")
+        result = train_model(t, family, preset=preset, knobs=knobs, out=out, force=force, callbacks=[progress], **overrides)
+        summary = result.summary()
     if json_out:
         emit_json(summary)
         return
@@ -70,4 +83,6 @@ def _table(s: dict) -> Table:
     table.add_row("peak memory, batch 1", f"{s['memory_mb']:.2f} MB (weights {s['weights_mb']:.2f} MB)")
     table.add_row("stopped", s["stopped"])
     table.add_row("device", s["device"])
+    if s.get("world_size"):
+        table.add_row("data-parallel", f"{s['world_size']} ranks ({s['backend']})")
     return table

@@ -19,8 +19,9 @@ from sizeup.compression.search_rows import add_compressed_rows
 from sizeup.selection.leaderboard import leaderboard, pareto_front
 from sizeup.selection.recommend import Recommendation, recommend
 from sizeup.selection.space import default_params, searchable_families
-from sizeup.selection.study import SearchLock, open_study, requeue_interrupted
-from sizeup.selection.trial import SearchContext, run_trial
+from sizeup.selection.study import SearchLock, open_study, requeue_interrupted, study_exists
+from sizeup.selection.trial import SearchContext
+from sizeup.selection.workers import check_backend, run_workers
 from sizeup.task import Task, parse_duration
 from sizeup.training.metrics import METRICS, higher_is_better
 
@@ -72,21 +73,25 @@ def _set_aside(out_dir: Path) -> Path | None:
 def search(task: Task | str | Path, *, budget: str | float | None = None, trials: int | None = None,
            out: str | Path | None = None, force: bool = False, workers: int = 1, max_epochs: int | None = None,
            trial_seconds: float | None = None, progress: SearchProgress | None = None, seed: int | None = None,
-           export: bool = True, resume: bool = False) -> SearchResult:
+           export: bool = True, resume: bool = False, storage: str | None = None, backend: str = "processes",
+           address: str | None = None) -> SearchResult:
     """Search the model families that fit the task's data under a time budget and/or a trial count.
 
     Re-running on the same ``out`` folder resumes the study; ``force=True`` sets the old run aside;
-    ``resume=True`` insists that there is a study to resume.
+    ``resume=True`` insists that there is a study to resume. ``storage`` (a URL) keeps the study elsewhere
+    than ``out/study.db``, for workers on other machines; ``backend="ray"`` runs the workers as Ray tasks
+    on the cluster at ``address`` (default: a local one).
     """
     from sizeup.data import load_data
     from sizeup.training.run import as_task
 
     task = as_task(task)
     out_dir = Path(out) if out else Path("runs") / task.name
-    if resume and not (out_dir / "study.db").is_file():
+    if resume and not study_exists(out_dir, task.name, storage):
         raise SizeupError(f"--resume: there is no study in {out_dir} to resume; drop --resume to start one")
     if workers < 1:
         raise SizeupError(f"--workers must be at least 1, got {workers}")
+    check_backend(storage=storage, backend=backend, address=address)
     data = load_data(task)
     families = searchable_families(data.info.input_kind, task.search.families)
     metric = _metric(task, data.info.task, data.info.metric)
@@ -105,14 +110,15 @@ def search(task: Task | str | Path, *, budget: str | float | None = None, trials
     optuna.logging.set_verbosity(optuna.logging.ERROR)  # sizeup reports trials itself
     with SearchLock(out_dir):
         study = open_study(out_dir, name=task.name, direction="maximize" if higher else "minimize",
-                           settings=settings, seed=seed, max_epochs=max_epochs)
+                           settings=settings, seed=seed, max_epochs=max_epochs, storage=storage)
         requeue_interrupted(study)
         if not study.get_trials(deepcopy=False):
             _enqueue_defaults(study, families, data.info.input_kind)
         ctx = SearchContext(task=task, data=data, families=families, limits=limits, metric=metric, out_dir=out_dir,
                             max_epochs=max_epochs, trial_seconds=trial_seconds,
                             on_epoch=progress.epoch if progress else None)
-        _run(study, ctx, trials=trials, budget_s=budget_s, workers=workers, progress=progress)
+        _run(study, ctx, trials=trials, budget_s=budget_s, workers=workers, progress=progress,
+             storage=storage, backend=backend, address=address)
         result = _finish(study, ctx, higher, export=export)
     if aside is not None:
         write_json(out_dir / "previous_run.json", {"set_aside_to": str(aside)})
@@ -136,7 +142,7 @@ def _finished(study: optuna.Study) -> int:
 
 
 def _run(study: optuna.Study, ctx: SearchContext, *, trials: int | None, budget_s: float | None, workers: int,
-         progress: SearchProgress | None) -> None:
+         progress: SearchProgress | None, **where: Any) -> None:
     remaining = None if trials is None else max(0, trials - _finished(study))
     if remaining == 0:
         return
@@ -145,13 +151,7 @@ def _run(study: optuna.Study, ctx: SearchContext, *, trials: int | None, budget_
         progress.start(total=trials, budget_s=budget_s, done=_finished(study))
     callbacks = [progress.trial_done] if progress else []
     try:
-        if workers > 1:
-            from sizeup.selection.workers import optimize_in_parallel
-
-            optimize_in_parallel(study, ctx, workers=workers, n_trials=remaining, timeout=budget_s, callbacks=callbacks)
-        else:
-            study.optimize(lambda t: run_trial(t, ctx), n_trials=remaining, timeout=budget_s,
-                           callbacks=callbacks, catch=(Exception,))
+        run_workers(study, ctx, workers=workers, trials=trials, budget_s=budget_s, callbacks=callbacks, **where)
     finally:
         if progress:
             progress.stop()
