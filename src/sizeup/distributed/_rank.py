@@ -30,27 +30,30 @@ class _EpochLines(Callback):
         print(f"data-parallel: {self.world} ranks, {logs['steps_per_epoch']} steps per epoch", file=sys.stderr, flush=True)
 
     def on_epoch_end(self, logs: dict[str, Any]) -> None:
-        key = f"val_{self.metric}" if self.metric else next(k for k in logs if k.startswith("val_"))
+        key = f"val_{self.metric}" if self.metric else next(k for k in logs if k.startswith("val_") and k != "val_loss")
         print(f"epoch {logs['epoch']}: train_loss {logs['train_loss']:.4f} {key} {logs.get(key, float('nan')):.4f}",
               file=sys.stderr, flush=True)
 
 
 class _BackToCPU(Callback):
-    """After training on a GPU, the model is tested and measured on the CPU like every other sizeup model."""
+    """After training on a GPU, the model is tested and measured on the CPU like every other sizeup model;
+    rank 0, alone by then, measures with the threads a one-process ``sizeup train`` would use."""
 
-    def __init__(self, plugin) -> None:
-        self.plugin = plugin
+    def __init__(self, plugin, threads: int | None = None) -> None:
+        self.plugin, self.threads = plugin, threads
 
     def on_train_end(self, logs: dict[str, Any]) -> None:
         if self.plugin.device == "cuda":
             self.plugin.module.cpu()
+        if self.threads:
+            torch.set_num_threads(self.threads)
 
 
 def _rank0(spec: dict[str, Any], task, plugin, world: int) -> None:
     from sizeup._io import read_json, write_json
     from sizeup.training.run import train
 
-    callbacks = [_EpochLines(task.search.metric, world), _BackToCPU(plugin)]
+    callbacks = [_EpochLines(task.search.metric, world), _BackToCPU(plugin, spec["measure_threads"])]
     result = train(task, spec["family"], preset=spec["preset"], knobs=spec["knobs"], out=spec["out"], force=True,
                    plugin=plugin, callbacks=callbacks, **spec["overrides"])
     metrics_path = Path(spec["out"]) / "metrics.json"

@@ -52,7 +52,7 @@ class _OutputsOnCPU(nn.Module):
         return self.module(*args).cpu()
 
 
-def _weighted_allreduce(plugin: DataParallel, bucket: dist.GradBucket) -> torch.futures.Future[torch.Tensor]:
+def _weighted_allreduce(plugin, bucket):  # unannotated: DDP rejects the string annotations of this module
     """Each rank's gradient is the mean over its share; weighting by share/global and summing gives the
     global-batch mean exactly (DDP's default divides by the world size, right only for equal shares)."""
     grad = bucket.buffer().mul_(plugin.share)

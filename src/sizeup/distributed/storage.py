@@ -17,6 +17,7 @@ import os
 import threading
 import zlib
 from collections.abc import Iterator
+from importlib.util import find_spec
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,7 +32,8 @@ FORMS = "sqlite:///PATH, postgresql://USER@HOST/DB, mysql://USER@HOST/DB or jour
 NETWORK_FS = {"nfs", "nfs4", "cifs", "smb3", "smbfs", "afs", "9p", "fuse.sshfs", "lustre", "glusterfs", "ceph"}
 # SQLAlchemy dialect+driver -> (module to import, how to install it)
 DRIVERS = {
-    "postgresql": ("psycopg2", "pip install 'sizeup[distributed]'"),
+    "postgresql": ("psycopg", "pip install 'sizeup[distributed]'"),  # SQLAlchemy 2.1's default driver: psycopg 3
+    "postgresql+psycopg": ("psycopg", "pip install 'psycopg[binary]'"),
     "postgresql+psycopg2": ("psycopg2", "pip install 'sizeup[distributed]'"),
     "mysql": ("MySQLdb", "pip install mysqlclient, or use mysql+pymysql:// with pip install PyMySQL"),
     "mysql+mysqldb": ("MySQLdb", "pip install mysqlclient"),
@@ -79,6 +81,8 @@ def parse_storage(url: str, *, option: str = "--storage") -> StorageURL:
     scheme = url.split("://", 1)[0] if "://" in url else ""
     if scheme == "postgres":
         raise SizeupError(f"{option} {describe_url(url)!r}: SQLAlchemy names PostgreSQL 'postgresql://', not 'postgres://'")
+    if scheme == "postgresql" and find_spec("psycopg") is None and find_spec("psycopg2") is not None:
+        url, scheme = "postgresql+psycopg2://" + url.split("://", 1)[1], "postgresql+psycopg2"  # the extra's driver
     if scheme in DRIVERS:
         module, fix = DRIVERS[scheme]
         optional_import(module, extra=None, feature=f"{option} {scheme}://", hint=fix)

@@ -100,7 +100,7 @@ def train_parallel(task, family: str, *, nproc: int, nnodes: int = 1, rdzv_endpo
         spec = {"task": task.model_dump(mode="json"), "base_dir": str(task.base_dir), "family": family,
                 "preset": preset, "knobs": knobs, "overrides": overrides, "out": str(out_dir.resolve()),
                 "device": device, "threads": threads or max(1, (os.cpu_count() or 1) // nproc),
-                "errors": str(scratch)}
+                "measure_threads": _default_threads(), "errors": str(scratch)}
         (scratch / "spec.json").write_text(json.dumps(spec), encoding="utf-8")
         start = time.perf_counter()
         code = _launch(torchrun_command(scratch / "spec.json", nproc=nproc, nnodes=nnodes, rdzv_endpoint=rdzv_endpoint,
@@ -118,6 +118,12 @@ def train_parallel(task, family: str, *, nproc: int, nnodes: int = 1, rdzv_endpo
     dp = metrics.get("data_parallel", {})
     return DataParallelRun(metrics, out_dir, int(dp.get("world_size", nproc * nnodes)), str(dp.get("backend", "")),
                            wall, history)
+
+
+def _default_threads() -> int:
+    import torch
+
+    return torch.get_num_threads()
 
 
 def _launch(cmd: list[str], threads: int) -> int:

@@ -19,7 +19,7 @@ from sizeup.compression.search_rows import add_compressed_rows
 from sizeup.selection.leaderboard import leaderboard, pareto_front
 from sizeup.selection.recommend import Recommendation, recommend
 from sizeup.selection.space import default_params, searchable_families
-from sizeup.selection.study import SearchLock, open_study, requeue_interrupted, study_exists
+from sizeup.selection.study import SearchLock, open_study, requeue_interrupted, snapshot_study, study_exists
 from sizeup.selection.trial import SearchContext
 from sizeup.selection.workers import check_backend, run_workers
 from sizeup.task import Task, parse_duration
@@ -119,6 +119,7 @@ def search(task: Task | str | Path, *, budget: str | float | None = None, trials
                             on_epoch=progress.epoch if progress else None)
         _run(study, ctx, trials=trials, budget_s=budget_s, workers=workers, progress=progress,
              storage=storage, backend=backend, address=address)
+        snapshot_study(study, out_dir, storage)  # the run folder's study.db: what report, compress, explain read
         result = _finish(study, ctx, higher, export=export)
     if aside is not None:
         write_json(out_dir / "previous_run.json", {"set_aside_to": str(aside)})

@@ -14,9 +14,11 @@ from sizeup.distributed import open_storage, parse_storage, requeue_stale
 from sizeup.errors import SizeupError
 from sizeup.selection.sampler import TrialSeededTPE, make_pruner
 
-__all__ = ["open_study", "load_shared_study", "study_exists", "requeue_interrupted", "SearchLock", "storage_url"]
+__all__ = ["open_study", "load_shared_study", "study_exists", "requeue_interrupted", "snapshot_study", "SearchLock",
+           "storage_url"]
 
 STUDY_DB = "study.db"
+SNAPSHOT_OF = "snapshot_of"  # set in a run folder's study.db that copies a study kept in another storage
 
 
 def storage_url(out_dir: Path) -> str:
@@ -48,6 +50,9 @@ def open_study(out_dir: Path, *, name: str, direction: str, settings: dict[str, 
         storage=_storage(out_dir, storage), study_name=name, direction=direction, load_if_exists=True,
         sampler=TrialSeededTPE(seed=seed), pruner=make_pruner(max_epochs),
     )
+    if storage is None and study.user_attrs.get(SNAPSHOT_OF):
+        raise SizeupError(f"{out_dir / STUDY_DB} is a copy of the study in {study.user_attrs[SNAPSHOT_OF]}; pass "
+                          f"--storage with that URL to resume it (or --force to start a new search here)")
     saved = study.user_attrs.get("settings")
     if saved is None:
         study.set_user_attr("settings", settings)
@@ -73,6 +78,23 @@ def load_shared_study(out_dir: Path, *, name: str, storage: str, seed: int | Non
     seed = plan.get("seed", 0) if seed is None else seed
     return optuna.load_study(study_name=name, storage=opened, sampler=TrialSeededTPE(seed=seed),
                              pruner=make_pruner(int(settings.get("max_epochs", 40))))
+
+
+def snapshot_study(study: optuna.Study, out_dir: Path, storage: str | None) -> None:
+    """A study kept elsewhere (``--storage``) is copied into the run folder's ``study.db``, so the folder holds
+    everything ``sizeup report``, ``compress`` and ``explain`` read; the copy names where the study lives."""
+    from sizeup._io import atomic_path
+    from sizeup.distributed import describe_url
+
+    if storage is None or parse_storage(storage).path == (out_dir / STUDY_DB).resolve():
+        return
+    with atomic_path(out_dir / STUDY_DB) as tmp:
+        url = f"sqlite:///{tmp.resolve()}"
+        optuna.copy_study(from_study_name=study.study_name, from_storage=study._storage, to_storage=url)
+        copy = optuna.load_study(study_name=study.study_name, storage=url)
+        copy.set_user_attr(SNAPSHOT_OF, describe_url(storage))
+        copy._storage.remove_session()  # closes its connection before the file is moved into place
+        copy._storage._backend.engine.dispose()
 
 
 def requeue_interrupted(study: optuna.Study) -> int:

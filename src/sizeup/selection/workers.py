@@ -56,7 +56,8 @@ class WorkResult:
 
 
 def _threads(workers: int, cpus: float | None = None) -> int:
-    return max(1, int((cpus or os.cpu_count() or 1) // workers))
+    """Each worker's share of the cores, never more than this process was given (``OMP_NUM_THREADS``)."""
+    return max(1, min(torch.get_num_threads(), int((cpus or os.cpu_count() or 1) // workers)))
 
 
 def _plan_reader(study: optuna.Study) -> Callable[[], Plan]:
