@@ -61,6 +61,8 @@ CASES = [
     Case("latency", "latency", "Latency measurement: sizeup.measure vs torch.utils.benchmark.Timer"),
     Case("estimate_memory", "estimate_memory", "Estimator accuracy: predicted vs measured peak training memory"),
     Case("compress", "compress", "Compression"),
+    Case("distributed", "distributed", "Scaling out: 2 workers, worker deaths, storages, Ray, data-parallel training",
+         in_quick=False),  # its --quick alone takes about 4 minutes: run it with --only distributed --quick
     Case("test_suite", "test_suite", "The test suite's wall time", in_quick=False),
 ]
 

@@ -28,7 +28,7 @@ import optuna
 from optuna.exceptions import UpdateFinishedTrialError
 from optuna.trial import FrozenTrial
 
-__all__ = ["KEY", "INTERVAL_S", "GRACE_S", "host_id", "Heartbeat", "is_stale", "beat_of"]
+__all__ = ["KEY", "INTERVAL_S", "GRACE_S", "host_id", "pid_alive", "Heartbeat", "is_stale", "beat_of"]
 
 KEY = "sizeup:heartbeat"
 INTERVAL_S = 10.0  # a write per worker every 10 s costs nothing next to a trial, even on SQLite
@@ -52,7 +52,8 @@ def beat_of(trial: FrozenTrial) -> dict[str, Any] | None:
     return trial.system_attrs.get(KEY)
 
 
-def _pid_alive(pid: int) -> bool:
+def pid_alive(pid: int) -> bool:
+    """Whether process ``pid`` exists on this machine (one owned by another user counts)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
@@ -68,7 +69,7 @@ def is_stale(beat: dict[str, Any] | None, *, grace: float = GRACE_S, now: float 
     not a sizeup worker (or by an older sizeup): nobody can be running it."""
     if not beat:
         return True
-    if beat.get("host") == (here or host_id()) and not _pid_alive(int(beat.get("pid", -1))):
+    if beat.get("host") == (here or host_id()) and not pid_alive(int(beat.get("pid", -1))):
         return True
     return (now if now is not None else time.time()) - float(beat.get("t", 0.0)) > grace
 

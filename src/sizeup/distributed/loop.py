@@ -24,6 +24,7 @@ __all__ = ["Plan", "read_plan", "write_plan", "reserve_slots", "run_trials", "PL
 
 PLAN_KEY = "plan"
 POLL_S = 0.5
+MAX_POLL_S = 5.0
 
 
 @dataclass(frozen=True)
@@ -77,6 +78,7 @@ def run_trials(study: optuna.Study, objective: Objective, *, plan: Callable[[], 
     and need re-running); it stops when every trial under the count is finished, or when the deadline passed.
     """
     done: list[int] = []
+    wait = poll
     while True:
         p = plan()
         if p.open():
@@ -87,10 +89,12 @@ def run_trials(study: optuna.Study, objective: Objective, *, plan: Callable[[], 
                     done.append(frozen.number)
                     for cb in callbacks:
                         cb(study, frozen)
+                wait = poll
                 continue
         if not running_alive(study, below=p.trials, grace=grace):
             return done
-        time.sleep(poll)
+        time.sleep(wait)
+        wait = min(2 * wait, MAX_POLL_S)  # many idle workers must not poll a database server in a tight loop
 
 
 def run_claimed(study: optuna.Study, trial: optuna.Trial, beat: Heartbeat, objective: Objective, *,

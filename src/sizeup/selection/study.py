@@ -11,6 +11,7 @@ from typing import Any
 import optuna
 
 from sizeup.distributed import open_storage, parse_storage, requeue_stale
+from sizeup.distributed.heartbeat import pid_alive
 from sizeup.errors import SizeupError
 from sizeup.selection.sampler import TrialSeededTPE, make_pruner
 
@@ -117,7 +118,7 @@ class SearchLock:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if self.path.exists():
             pid = self.path.read_text().strip()
-            if pid.isdigit() and _alive(int(pid)):
+            if pid.isdigit() and pid_alive(int(pid)):
                 raise SizeupError(f"another search (pid {pid}) is running in {self.path.parent}; wait for it or stop it")
         self.path.write_text(str(os.getpid()))
         return self
@@ -125,12 +126,3 @@ class SearchLock:
     def __exit__(self, *exc: object) -> None:
         self.path.unlink(missing_ok=True)
 
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True

@@ -11,14 +11,15 @@ from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable
 
 import optuna
 import torch
 
-from sizeup.distributed import Plan, join_processes, parse_storage, read_plan, reserve_slots, run_trials, start_processes, write_plan
+from sizeup.distributed import (Plan, join_processes, parse_storage, read_plan, reserve_slots, run_trials,
+                                start_processes, write_plan)
 from sizeup.distributed.heartbeat import host_id
 from sizeup.errors import SizeupError
 from sizeup.selection.sampler import TrialSeededTPE
@@ -52,12 +53,14 @@ class WorkResult:
     out_dir: Path
     study: optuna.Study
     search: Any = None
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 def _threads(workers: int, cpus: float | None = None) -> int:
-    """Each worker's share of the cores, never more than this process was given (``OMP_NUM_THREADS``)."""
-    return max(1, min(torch.get_num_threads(), int((cpus or os.cpu_count() or 1) // workers)))
+    """Each worker's share of a cluster's CPUs, or of this machine's, but never more threads than this process
+    was given (``OMP_NUM_THREADS=1`` makes every local worker single-threaded)."""
+    if cpus is not None:
+        return max(1, int(cpus // workers))
+    return max(1, min(torch.get_num_threads(), (os.cpu_count() or 1) // workers))
 
 
 def _plan_reader(study: optuna.Study) -> Callable[[], Plan]:
@@ -86,23 +89,29 @@ def _context(task, data, study: optuna.Study, out_dir: Path, on_epoch=None) -> S
 def worker_main(spec: WorkerSpec) -> dict[str, Any]:
     """A worker process or Ray task: join the study, run trials until its plan is done, report what it ran.
 
-    A worker on another machine than the search's returns its trials' checkpoint files, so the search's run
-    folder holds every trial (Ray nodes do not share the search's disk).
+    A worker on another machine than the search's saves its trials in a scratch folder and returns their
+    checkpoint files, so the search's run folder holds every trial (Ray nodes do not share the search's disk).
     """
+    import shutil
+    import tempfile
+
     from sizeup.data import load_data
     from sizeup.task import Task
 
     torch.set_num_threads(spec.threads)
     optuna.logging.set_verbosity(optuna.logging.ERROR)
     task = Task.from_dict(spec.task, base_dir=Path(spec.base_dir))
-    out_dir = Path(spec.out_dir)
+    remote = host_id() != spec.driver_host
+    out_dir = Path(tempfile.mkdtemp(prefix="sizeup-worker-")) if remote else Path(spec.out_dir)
     study = load_shared_study(out_dir, name=spec.study, storage=spec.storage)
     try:
         done = _loop(study, _context(task, load_data(task), study, out_dir), [])
     except KeyboardInterrupt:  # Ctrl-C reaches the whole process group: the claimed trial was handed back
-        return {"host": host_id(), "trials": [], "checkpoints": {}}
-    remote = host_id() != spec.driver_host
-    return {"host": host_id(), "trials": done, "checkpoints": _checkpoints(out_dir, done) if remote else {}}
+        done = []
+    files = _checkpoints(out_dir, done) if remote else {}
+    if remote:
+        shutil.rmtree(out_dir, ignore_errors=True)
+    return {"host": host_id(), "trials": done, "checkpoints": files}
 
 
 def _checkpoints(out_dir: Path, numbers: list[int]) -> dict[int, dict[str, bytes]]:
