@@ -108,6 +108,16 @@ def _wait_for_slots(url: str, name: str, n: int, timeout: float = 600) -> None:
     raise RuntimeError("the search never created its study")
 
 
+def _until_running(url: str, name: str, proc: subprocess.Popen, timeout: float = 120) -> float:
+    """Seconds until ``proc`` runs a trial (at once when it already does; gives up when it has none to run)."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout and proc.poll() is None:
+        if any(t["state"] == "RUNNING" and t["owner"] == proc.pid for t in _trials(url, name).values()):
+            break
+        time.sleep(0.1)
+    return time.monotonic() - start
+
+
 def _death_run(task: Path, folder: Path, *, kill_after: float | None, victim: str | None) -> dict[str, Any]:
     """A search and a worker on one study; optionally kill one (SIGKILL) after ``kill_after`` s and restart it."""
     out, name = folder / "run", task.stem
@@ -123,10 +133,11 @@ def _death_run(task: Path, folder: Path, *, kill_after: float | None, victim: st
     if kill_after is not None:
         time.sleep(max(0.0, t0 + kill_after - time.monotonic()))
         proc = procs[victim]
+        waited = _until_running(url, name, proc)  # a kill between two trials would test nothing
         before = _trials(url, name)
         proc.kill()
         proc.wait()
-        event = {"victim": victim, "at_s": time.monotonic() - t0, "exit": proc.returncode,
+        event = {"victim": victim, "at_s": time.monotonic() - t0, "waited_for_a_trial_s": waited, "exit": proc.returncode,
                  "finished": {n: t for n, t in before.items() if t["state"] in ("COMPLETE", "PRUNED", "FAIL")},
                  "interrupted": {n: t for n, t in before.items() if t["state"] == "RUNNING" and t["owner"] == proc.pid}}
         procs[victim] = subprocess.Popen(search + ["--resume"] if victim == "search" else worker, **quiet)
@@ -176,14 +187,19 @@ def _contend(url: str, name: str, workers: int, seconds: float) -> dict[str, Any
     import optuna
 
     optuna.create_study(study_name=name, storage=_storage_of(url))
-    start = time.time() + 3.0  # every worker imports sizeup first; the clock starts together for all
     script = str(Path(__file__).with_name("_storage_worker.py"))
-    procs = [subprocess.Popen([sys.executable, script, url, name, str(start + seconds)], stdout=subprocess.PIPE,
+    procs = [subprocess.Popen([sys.executable, script, url, name], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                               text=True, env=ONE_THREAD) for _ in range(workers)]
+    for p in procs:  # every worker has imported sizeup and opened the study: start them together
+        assert p.stdout.readline().strip() == "ready"
+    start = time.time() + 0.5
+    for p in procs:
+        p.stdin.write(f"{start} {start + seconds}\n")
+        p.stdin.flush()
     outs = [json.loads(p.communicate(timeout=seconds + 600)[0].strip().splitlines()[-1]) for p in procs]
     study = _study(url, name)
     complete = sum(t.state.name == "COMPLETE" for t in study.get_trials(deepcopy=False))
-    elapsed = max(seconds, time.time() - start)
+    elapsed = max(o["finished_at"] for o in outs) - start  # a trial started before the deadline ends after it
     return {"workers": workers, "seconds": elapsed, "trials": complete, "trials_per_s": complete / elapsed,
             "errors": [e for o in outs for e in o["errors"]]}
 
@@ -345,7 +361,7 @@ def _ray_rows(r: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _ddp_rows(d: dict[str, Any]) -> list[dict[str, Any]]:
     ratio = d["step_ms_two"] / d["step_ms_one"]
-    return [row("DDP parity: 2 processes vs 1 at global batch 61, 20 steps, no dropout: max |Δweight|",
+    return [row("DDP parity: 2 processes vs 1 at global batch 61, 20 steps, no dropout: largest weight difference",
                 f"{d['max_abs_weight_diff']:.1e}", bar="≤ 1e-5", met=d["max_abs_weight_diff"] <= 1e-5, issue=ISSUE),
             row(f"DDP step time, MLP 512×3 at batch 61: 2 processes (1 thread each) / 1 process (1 thread)",
                 f"{d['step_ms_two']:.2f} ms / {d['step_ms_one']:.2f} ms = {ratio:.2f}×", issue=ISSUE, ratio=ratio)]

@@ -34,7 +34,7 @@ def _uninterrupted(n: int) -> dict[int, tuple[dict, float]]:
 def test_two_processes_on_one_sqlite_file_never_claim_the_same_trial(tmp_path):
     # SQLite ignores SELECT ... FOR UPDATE, so Optuna's pop of a WAITING trial lets two processes take the same
     # one (Optuna #4002); the claim lock must make every claim exclusive
-    url, n, done = f"sqlite:///{tmp_path / 'study.db'}", 50, tmp_path / "done"
+    url, n, done = f"sqlite:///{tmp_path / 'study.db'}", 40, tmp_path / "done"
     _new_study(url, n)
     done.mkdir()
     procs = [subprocess.Popen([*TOY, url, "toy", str(n), "claim", str(done)], stdout=subprocess.PIPE, text=True)
@@ -85,6 +85,6 @@ def test_a_trial_count_stops_workers_at_exactly_that_many_trials(tmp_path):
 def test_a_time_budget_creates_trials_until_the_deadline(tmp_path):
     study = _new_study(f"journal:{tmp_path / 'study.log'}", 0)
     start = time.time()
-    ran = run_trials(study, objective(pause=0.05), plan=lambda: Plan(deadline=start + 0.6))
-    assert 3 <= len(ran) == len(study.trials) and ran == sorted(ran)
-    assert all(t.datetime_start.timestamp() < start + 0.6 for t in study.trials)
+    ran = run_trials(study, objective(), plan=lambda: Plan(deadline=start + 1.5))
+    assert 2 <= len(ran) == len(study.trials) and ran == list(range(len(ran)))
+    assert all(t.datetime_start.timestamp() < start + 1.5 for t in study.trials)
