@@ -173,7 +173,7 @@ def worker_death(kills: int, seed: int = 0) -> dict[str, Any]:
         for k in range(kills):
             folder = Path(tmp) / f"kill-{k}"
             folder.mkdir()
-            at, victim = rng.uniform(0.2, 0.8) * reference["seconds"], rng.choice(["search", "worker"])
+            at, victim = rng.uniform(0.15, 0.65) * reference["seconds"], rng.choice(["search", "worker"])
             run = _death_run(task, folder, kill_after=at, victim=victim)
             run["verdict"] = _judge(run, ref_final)
             runs.append(run)
