@@ -65,6 +65,8 @@ CASES = [
     Case("scaling", "scaling", "Scaling forecasts: the Chinchilla refit, and 8× forecasts trained and checked"),
     Case("scaling_intervals", "scaling_intervals", "Scaling intervals: coverage on data from a known law"),
     Case("gpu", "gpu", "Accelerators: sizeup on one CUDA GPU"),
+    Case("distributed", "distributed", "Scaling out: 2 workers, worker deaths, storages, Ray, data-parallel training",
+         in_quick=False),  # its --quick alone takes about 4 minutes: run it with --only distributed --quick
     Case("test_suite", "test_suite", "The test suite's wall time", in_quick=False),
 ]
 

@@ -22,6 +22,8 @@ from sizeup.task import Task  # noqa: E402
 _LAZY = {
     "train": ("sizeup.training.run", "train"),
     "search": ("sizeup.api", "search"),
+    "work": ("sizeup.selection", "work"),
+    "train_parallel": ("sizeup.distributed", "train_parallel"),
     "estimate": ("sizeup.estimation", "estimate"),
     "cost": ("sizeup.costs", "cost"),
     "measure": ("sizeup.measurement", "measure"),

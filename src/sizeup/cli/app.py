@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from sizeup.cli import compress_cmd, cost_cmd, estimate_cmd, generate_cmd, info_cmds, search_cmd, train_cmd
-from sizeup.cli import explain_cmd, report_cmd, scale_cmd
+from sizeup.cli import explain_cmd, report_cmd, scale_cmd, worker_cmd
 
 __all__ = ["app", "main"]
 
@@ -21,6 +21,7 @@ app.command("datasets")(info_cmds.datasets)
 app.command("families")(info_cmds.families)
 app.command("train")(train_cmd.train)
 app.command("search")(search_cmd.search)
+app.command("worker")(worker_cmd.worker)
 app.command("estimate")(estimate_cmd.estimate)
 app.command("cost")(cost_cmd.cost)
 app.command("report")(report_cmd.report)

@@ -14,7 +14,7 @@ from rich.text import Text
 from sizeup.cli._common import emit_json, handle_errors, plain, stderr, stdout
 from sizeup.errors import SizeupError
 
-__all__ = ["search"]
+__all__ = ["search", "print_result"]
 
 SHOWN = ["id", "model", "status", "params", "latency_ms", "train_seconds"]
 
@@ -26,8 +26,14 @@ def search(
     trials: Optional[int] = typer.Option(None, help="Stop after this many trials in the study (with no --budget, trials alone bound the search)."),
     resume: bool = typer.Option(False, "--resume", help="Continue the study in the output folder (re-running does this too)."),
     force: bool = typer.Option(False, help="Start a new study; the previous run folder is renamed with a timestamp, not deleted."),
-    workers: Optional[int] = typer.Option(None, help="Parallel worker processes sharing the study [default: one per visible GPU when training on cuda, else 1]."),
+    workers: Optional[int] = typer.Option(None, help="Parallel workers sharing the study (processes here, or Ray tasks) [default: one per visible GPU when training on cuda, else 1]."),
     device: Optional[str] = typer.Option(None, help="Where candidates train: auto, cpu, cuda, cuda:N or mps [default: the task's [train] device, else auto]. Constraints are measured on [constraints] device, else here."),
+    storage: Optional[str] = typer.Option(None, help="Where the study lives: sqlite:///PATH, postgresql://USER@HOST/DB, "
+                                          "mysql://USER@HOST/DB or journal:PATH; workers on other machines join it "
+                                          "with `sizeup worker` [default: sqlite in the run folder]."),
+    backend: str = typer.Option("processes", help="Where the workers run: processes (this machine) or ray."),
+    address: Optional[str] = typer.Option(None, help="With --backend ray: the cluster to join, auto or HOST:PORT "
+                                          "[default: start a local Ray]."),
     max_epochs: Optional[int] = typer.Option(None, help="Epochs per trial at most [default: 40]."),
     seed: Optional[int] = typer.Option(None, help="Sampler and training seed [default: the task's [train] seed]."),
     out: Optional[Path] = typer.Option(None, help="Run folder [default: runs/<task name>]."),
@@ -47,24 +53,36 @@ def search(
     imports = _process_age()
     progress = RichSearchProgress(t.search.metric or "metric")
     result = run_search(t, budget=budget, trials=trials, out=out, force=force, workers=workers,
-                        max_epochs=max_epochs, seed=seed, progress=progress, resume=resume, device=device)
-    rec = result.recommended
+                        max_epochs=max_epochs, seed=seed, progress=progress, resume=resume, device=device,
+                        storage=storage, backend=backend, address=address)
+    print_result(result, top, json_out=json_out)
     if json_out:
-        emit_json({"recommended": {"id": rec.id, "trial": rec.trial, "feasible": rec.feasible, "headline": rec.headline,
-                                   "reasons": rec.reasons, **(rec.row or {})},
-                   "metric": result.metric, "out_dir": str(result.out_dir),
-                   "leaderboard": result.leaderboard.to_dict(orient="records"),
-                   "pareto": result.pareto["id"].tolist(), "timing": result.timing, "plan": result.plan})
         return
-    stdout.print(_leaderboard(result, top))
-    print_recommendation(stdout, rec)
     t = result.timing
     startup = (imports or 0.0) + t.get("data_seconds", 0.0)
     stderr.print(f"start-up (before the budget): {startup:.1f} s (imports {imports or 0:.1f} s, data "
                  f"{t.get('data_seconds', 0):.1f} s); trials {t.get('trials_seconds', 0):.0f} s; finishing "
                  f"{t.get('finishing_seconds', 0):.1f} s", highlight=False, markup=False)
     stderr.print(Text.assemble("run folder: ", (str(result.out_dir), "bold"),
-                               " (leaderboard.csv, best/, report.html, study.db)"))
+                               f" (leaderboard.csv, best/, report.html{', study.db' if storage is None else ''})"))
+
+
+def print_result(result, top: int, *, json_out: bool) -> None:
+    """The leaderboard and the recommendation (``sizeup worker --report`` prints the same)."""
+    if json_out:
+        emit_json(result_payload(result))
+        return
+    stdout.print(_leaderboard(result, top))
+    print_recommendation(stdout, result.recommended)
+
+
+def result_payload(result) -> dict:
+    rec = result.recommended
+    return {"recommended": {"id": rec.id, "trial": rec.trial, "feasible": rec.feasible, "headline": rec.headline,
+                            "reasons": rec.reasons, **(rec.row or {})},
+            "metric": result.metric, "out_dir": str(result.out_dir),
+            "leaderboard": result.leaderboard.to_dict(orient="records"),
+            "pareto": result.pareto["id"].tolist(), "timing": result.timing, "plan": result.plan}
 
 
 def print_recommendation(console, rec) -> None:

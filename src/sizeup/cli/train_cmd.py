@@ -37,6 +37,11 @@ def train(
     setting: Optional[list[str]] = typer.Option(None, "--train-set", help="Other training settings, key=value, e.g. --train-set label_smoothing=0.1."),
     out: Optional[Path] = typer.Option(None, help="Output folder [default: runs/<task name>/train-<family>]."),
     force: bool = typer.Option(False, help="Overwrite the files of a previous run in the output folder."),
+    nproc: int = typer.Option(1, help="Data-parallel processes (per node) that torchrun starts; DDP on gloo for "
+                              "CPUs, NCCL with --device cuda; --batch-size is the global batch, split across them."),
+    nnodes: int = typer.Option(1, help="Nodes of a data-parallel run; run the same command on each, with --rdzv-endpoint."),
+    rdzv_endpoint: Optional[str] = typer.Option(None, help="HOST:PORT where the nodes of a --nnodes run meet "
+                                                "(torchrun's c10d rendezvous)."),
     json_out: bool = typer.Option(False, "--json", help="Print the results as one JSON object on stdout."),
 ) -> None:
     """Train one model, show its test quality and cost on this device, and save it."""
@@ -48,13 +53,21 @@ def train(
     overrides = {"epochs": epochs, "max_seconds": time, "batch_size": batch_size, "lr": lr, "optimizer": optimizer,
                  "schedule": schedule, "seed": seed, "device": device, "precision": precision,
                  **parse_assignments(setting, option="--train-set")}
+    if nproc > 1 or nnodes > 1 or rdzv_endpoint:
+        from sizeup.distributed import train_parallel
 
-    from sizeup.cli.progress import TrainingProgress
-    from sizeup.training.run import train as train_model
+        ranks_on = "cuda" if (device or "").startswith("cuda") else "cpu"  # NCCL on GPUs, gloo on CPUs
+        run = train_parallel(t, family, nproc=nproc, nnodes=nnodes, rdzv_endpoint=rdzv_endpoint, preset=preset,
+                             knobs=knobs, out=out, force=force, device=ranks_on,
+                             **{k: v for k, v in overrides.items() if k != "device"})
+        summary = {**run.summary, "world_size": run.world_size, "backend": run.backend}
+    else:
+        from sizeup.cli.progress import TrainingProgress
+        from sizeup.training.run import train as train_model
 
-    progress = TrainingProgress(f"{family} on {t.data.source}", t.search.metric or "metric")
-    result = train_model(t, family, preset=preset, knobs=knobs, out=out, force=force, callbacks=[progress], **overrides)
-    summary = result.summary()
+        progress = TrainingProgress(f"{family} on {t.data.source}", t.search.metric or "metric")
+        result = train_model(t, family, preset=preset, knobs=knobs, out=out, force=force, callbacks=[progress], **overrides)
+        summary = result.summary()
     if json_out:
         emit_json(summary)
         return
@@ -84,4 +97,6 @@ def _table(s: dict) -> Table:
         table.add_row("trained on", f"{s['trained_on']}, precision {s.get('precision')}")
     if s.get("load_average"):
         table.add_row("load average (1, 5, 15 min)", ", ".join(f"{x:.2f}" for x in s["load_average"]))
+    if s.get("world_size"):
+        table.add_row("data-parallel", f"{s['world_size']} ranks ({s['backend']})")
     return table

@@ -24,9 +24,10 @@ from sizeup.selection.finish import finish
 from sizeup.selection.leaderboard import leaderboard, pareto_front
 from sizeup.selection.recommend import Recommendation
 from sizeup.selection.space import searchable_families
-from sizeup.selection.study import SearchLock, open_study, requeue_interrupted
-from sizeup.selection.trial import EXPECTED_FAILURES, SearchContext, guarded
+from sizeup.selection.study import SearchLock, open_study, requeue_interrupted, snapshot_study, study_exists
+from sizeup.selection.trial import SearchContext
 from sizeup.selection.validation import fold_bundles, plan_validation
+from sizeup.selection.workers import check_backend, run_workers, write_deadline
 from sizeup.task import TASK_METRICS, Task, parse_duration
 from sizeup.training.metrics import METRICS, higher_is_better
 
@@ -90,12 +91,15 @@ def search(task: Task | str | Path, *, budget: str | float | None = None, trials
            out: str | Path | None = None, force: bool = False, workers: int | None = None,
            max_epochs: int | None = None, trial_seconds: float | None = None, progress: SearchProgress | None = None,
            seed: int | None = None, export: bool = True, resume: bool = False, device: str | None = None,
+           storage: str | None = None, backend: str = "processes", address: str | None = None,
            extend: Extend | None = None) -> SearchResult:
     """Search the model families that fit the task's data under a time budget and/or a trial count.
 
     Re-running on the same ``out`` folder resumes the study; ``force=True`` sets the old run aside;
     ``resume=True`` insists that there is a study to resume. ``device`` replaces ``[train] device``;
     ``workers`` defaults to one per visible GPU when training on ``cuda`` (or ``auto`` on a GPU machine).
+    ``storage`` (a URL) keeps the study elsewhere than ``out/study.db``, for workers on other machines;
+    ``backend="ray"`` runs the workers as Ray tasks on the cluster at ``address`` (default: a local one).
     ``extend(board, ctx)`` may add rows (compressed variants) before the recommendation.
     """
     from sizeup.data import load_data
@@ -108,10 +112,11 @@ def search(task: Task | str | Path, *, budget: str | float | None = None, trials
     out_dir = Path(out) if out else Path("runs") / task.name
     if resume and force:
         raise SizeupError("resume=True and force=True contradict each other (--resume, --force); choose one")
-    if resume and not (out_dir / "study.db").is_file():
+    if resume and not study_exists(out_dir, task.name, storage):
         raise SizeupError(f"--resume: there is no study in {out_dir} to resume; drop --resume to start one")
     if workers < 1:
         raise SizeupError(f"--workers must be at least 1, got {workers}")
+    check_backend(storage=storage, backend=backend, address=address)
     loading = time.monotonic()
     data = load_data(task)
     timing = {"data_seconds": time.monotonic() - loading}
@@ -136,7 +141,7 @@ def search(task: Task | str | Path, *, budget: str | float | None = None, trials
     optuna.logging.set_verbosity(optuna.logging.ERROR)  # sizeup reports trials itself
     with SearchLock(out_dir):
         study = open_study(out_dir, name=task.name, direction="maximize" if higher else "minimize",
-                           settings=settings, seed=seed, max_epochs=max_epochs)
+                           settings=settings, seed=seed, max_epochs=max_epochs, storage=storage)
         requeue_interrupted(study)
         if not study.get_trials(deepcopy=False):
             enqueue_baselines(study, families, data.info.input_kind, augment=augment)
@@ -147,8 +152,10 @@ def search(task: Task | str | Path, *, budget: str | float | None = None, trials
         started = time.monotonic()
         second = SecondWave(families, data.info.input_kind, augment=bool(augment), budget_s=budget_s,
                             started=clock.started, max_trials=trials) if search_augment else None
-        _run(study, ctx, trials=trials, clock=clock, workers=workers, progress=progress, extra=[second] if second else [])
+        _run(study, ctx, trials=trials, clock=clock, workers=workers, progress=progress, extra=[second] if second else [],
+             storage=storage, backend=backend, address=address)
         timing["trials_seconds"] = time.monotonic() - started
+        snapshot_study(study, out_dir, storage)  # the run folder's study.db: what report, compress, explain read
         finishing = time.monotonic()
         board = leaderboard(study, metric, higher_is_better=higher)
         if extend is not None:
@@ -167,8 +174,8 @@ def _finished(study: optuna.Study) -> int:
 
 
 class _Clock:
-    """An Optuna callback: moves the trials' deadline as the finishing estimate changes; stops the study when too
-    little training time is left for another candidate."""
+    """An Optuna callback: moves the trials' deadline (in the study's plan, which every worker reads) as the
+    finishing estimate changes, so no candidate starts when too little training time is left for it."""
 
     def __init__(self, ctx: SearchContext, clock: Budget, higher: bool) -> None:
         self.ctx, self.clock, self.higher, self.best = ctx, clock, higher, None
@@ -178,13 +185,11 @@ class _Clock:
                 self.best is None or (trial.value > self.best if self.higher else trial.value < self.best)):
             self.best = trial.value
             self.clock.observe_best(trial.user_attrs.get("train_seconds"))
-        self.ctx.deadline = self.clock.deadline
-        if self.clock.left() < MIN_TRIAL_SECONDS:
-            study.stop()
+            write_deadline(study, self.clock.deadline)
 
 
 def _run(study: optuna.Study, ctx: SearchContext, *, trials: int | None, clock: Budget, workers: int,
-         progress: SearchProgress | None, extra: list[Callable[..., None]]) -> None:
+         progress: SearchProgress | None, extra: list[Callable[..., None]], **where: Any) -> None:
     remaining = None if trials is None else max(0, trials - _finished(study))
     if remaining == 0 or clock.left() < MIN_TRIAL_SECONDS:
         return
@@ -194,12 +199,7 @@ def _run(study: optuna.Study, ctx: SearchContext, *, trials: int | None, clock: 
     timer = _Clock(ctx, clock, study.direction == optuna.study.StudyDirection.MAXIMIZE)
     callbacks = [timer, *extra, *([progress.trial_done] if progress else [])]
     try:
-        if workers > 1:
-            from sizeup.selection.workers import optimize_in_parallel
-
-            optimize_in_parallel(study, ctx, workers=workers, n_trials=remaining, callbacks=callbacks)
-        else:
-            study.optimize(guarded(ctx), n_trials=remaining, callbacks=callbacks, catch=EXPECTED_FAILURES)
+        run_workers(study, ctx, workers=workers, trials=trials, deadline=clock.deadline, callbacks=callbacks, **where)
     finally:
         if progress:
             progress.stop()

@@ -14,6 +14,7 @@ import time
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
+from sizeup.distributed.loop import fill_slot
 from sizeup.selection.space import default_params
 
 __all__ = ["enqueue_baselines", "SecondWave", "SECOND_WAVE_FAMILIES"]
@@ -72,5 +73,8 @@ class SecondWave:
         for t in ranked[:SECOND_WAVE_FAMILIES]:
             family = t.params["family"]
             defaults = dataclasses.asdict(get_family(family).config_cls())
-            study.enqueue_trial(default_params(family, defaults, lr, augment=not self.augment),
-                                user_attrs={"baseline": True, "wave": 2}, skip_if_exists=True)
+            params, attrs = default_params(family, defaults, lr, augment=not self.augment), {"baseline": True, "wave": 2}
+            if self.max_trials is not None:  # the trial count's slots are reserved: the wave takes two of them
+                fill_slot(study, params, user_attrs=attrs)
+            else:
+                study.enqueue_trial(params, user_attrs=attrs, skip_if_exists=True)

@@ -19,6 +19,7 @@ from sizeup.training.config import TrainConfig, default_config
 from sizeup.training.evaluate import evaluate
 from sizeup.training.loop import FitResult, fit
 from sizeup.training.objectives import Objective
+from sizeup.training.plugins import TrainingPlugin
 
 __all__ = ["train", "TrainResult", "resolve_config", "example_inputs", "as_task", "with_device", "serving_device"]
 
@@ -91,12 +92,14 @@ def example_inputs(info: DataInfo, split: Split, n: int) -> tuple[torch.Tensor, 
 
 def train(task: Task | str | Path, family: str, *, preset: str | None = None, knobs: dict[str, Any] | None = None,
           data: DataBundle | None = None, out: str | Path | None = None, force: bool = False, save: bool = True,
-          callbacks: list[Callback] | tuple[Callback, ...] = (), **overrides: Any) -> TrainResult:
+          callbacks: list[Callback] | tuple[Callback, ...] = (), plugin: TrainingPlugin | None = None,
+          **overrides: Any) -> TrainResult:
     """Train one model of ``family`` on the task's data; measure it; save it unless ``save=False``.
 
     ``overrides`` are training settings (``epochs``, ``max_seconds``, ``lr``, ``batch_size``, ``device``,
-    ``precision`` ...). Returns the trained model (best validation epoch, on the device it trained on) with its
-    test metrics and measurements, taken on ``[constraints] device`` when the task names one.
+    ``precision`` ...); ``plugin`` is passed to :func:`fit` (data-parallel ranks train through it). Returns the
+    trained model (best validation epoch, on the device it trained on) with its test metrics and measurements,
+    taken on ``[constraints] device`` when the task names one.
     """
     from sizeup._io import prepare_out_dir, write_json
     from sizeup.checkpoint import save_model
@@ -112,7 +115,7 @@ def train(task: Task | str | Path, family: str, *, preset: str | None = None, kn
     out_dir = Path(out) if out else Path("runs") / task.name / f"train-{family}"
     if save:
         prepare_out_dir(out_dir, owned=RUN_FILES, force=force)
-    result = fit(model, data, config, metric=task.search.metric, callbacks=callbacks)
+    result = fit(model, data, config, metric=task.search.metric, callbacks=callbacks, plugin=plugin)
     test = evaluate(model, data.test, Objective(data.info.task), n_classes=data.info.n_outputs)
     measurement = measure(model, example_inputs(data.info, data.test, 256), device=task.constraints.device)
     res = TrainResult(model, data.info, config, result, test, measurement, out_dir if save else None)
