@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from sizeup.errors import SizeupError
 
-__all__ = ["Task", "DataSpec", "BudgetSpec", "Constraints", "SearchSpec", "TrainSpec", "parse_duration"]
+__all__ = ["Task", "DataSpec", "BudgetSpec", "Constraints", "SearchSpec", "TrainSpec", "PrivacySpec", "parse_duration"]
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|hr)?\s*$")
 _UNIT_SECONDS = {None: 1.0, "s": 1.0, "sec": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0, "hr": 3600.0}
@@ -51,6 +51,17 @@ class DataSpec(_Strict):
     tokenizer: Literal["char", "word", "bpe", "wordpiece"] = "char"
     block_size: int = Field(64, ge=4)
     image_size: list[int] | None = None
+    mask_pii: list[str] = []  # e.g. ["phone", "id_card", "email"]: masked in every text column when loaded
+
+    @field_validator("mask_pii")
+    @classmethod
+    def _pii_types(cls, value: list[str]) -> list[str]:
+        from sizeup.data.pii import PII_TYPES
+
+        unknown = [v for v in value if v not in PII_TYPES]
+        if unknown:
+            raise ValueError(f"unknown PII type {unknown[0]!r}; choose from {', '.join(PII_TYPES)}")
+        return list(dict.fromkeys(value))
 
 
 class BudgetSpec(_Strict):
@@ -119,6 +130,21 @@ class TrainSpec(_Strict):
         return {k: v for k, v in self.model_dump().items() if v is not None and k != "seed"}
 
 
+class PrivacySpec(_Strict):
+    """``[privacy]``: train every candidate with (epsilon, delta)-DP-SGD; no epsilon means no DP."""
+
+    epsilon: float | None = Field(None, gt=0)
+    delta: float = Field(1e-5, gt=0, lt=1)
+    max_grad_norm: float = Field(1.0, gt=0)
+    accountant: Literal["prv", "rdp"] = "prv"
+    search: Literal["per-candidate", "conservative"] = "per-candidate"
+    trials: int | None = Field(None, ge=1)  # conservative mode: the budget is split over this many trials
+
+    @property
+    def enabled(self) -> bool:
+        return self.epsilon is not None
+
+
 class Task(_Strict):
     """A learning task: data, budget, constraints, search and training settings."""
 
@@ -128,6 +154,7 @@ class Task(_Strict):
     constraints: Constraints = Constraints()
     search: SearchSpec = SearchSpec()
     train: TrainSpec = TrainSpec()
+    privacy: PrivacySpec = PrivacySpec()
     base_dir: Path = Field(default_factory=Path.cwd, exclude=True)
 
     @classmethod
