@@ -27,6 +27,7 @@ def search(
     workers: int = typer.Option(1, help="Parallel worker processes sharing the study."),
     max_epochs: Optional[int] = typer.Option(None, help="Epochs per trial at most [default: 40]."),
     seed: Optional[int] = typer.Option(None, help="Sampler and training seed [default: the task's [train] seed]."),
+    epsilon: Optional[float] = typer.Option(None, help="Train every candidate with DP-SGD at this privacy budget (sets [privacy] epsilon)."),
     out: Optional[Path] = typer.Option(None, help="Run folder [default: runs/<task name>]."),
     json_out: bool = typer.Option(False, "--json", help="Print the results as one JSON object on stdout."),
     top: int = typer.Option(15, help="Rows of the leaderboard to print."),
@@ -39,6 +40,10 @@ def search(
     if resume and force:
         raise SizeupError("--resume and --force contradict each other; choose one")
     t = as_task(task)
+    if epsilon is not None:
+        from sizeup.privacy import with_epsilon
+
+        t = with_epsilon(t, epsilon)
     progress = RichSearchProgress(t.search.metric or "metric")
     result = run_search(t, budget=budget, trials=trials, out=out, force=force, workers=workers,
                         max_epochs=max_epochs, seed=seed, progress=progress, resume=resume)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Optional
 
@@ -32,6 +33,7 @@ def train(
     optimizer: Optional[str] = typer.Option(None, help="adamw, adam, rmsprop or sgd."),
     schedule: Optional[str] = typer.Option(None, help="onecycle, cosine or constant."),
     seed: Optional[int] = typer.Option(None, help="Random seed (default: the task's, else 0)."),
+    epsilon: Optional[float] = typer.Option(None, help="Train with (epsilon, delta)-DP-SGD (Opacus) at this privacy budget [default: the task's [privacy] epsilon, else no DP]."),
     setting: Optional[list[str]] = typer.Option(None, "--train-set", help="Other training settings, key=value, e.g. --train-set label_smoothing=0.1."),
     out: Optional[Path] = typer.Option(None, help="Output folder [default: runs/<task name>/train-<family>]."),
     force: bool = typer.Option(False, help="Overwrite the files of a previous run in the output folder."),
@@ -41,6 +43,10 @@ def train(
     from sizeup.training.run import as_task, train as train_model
 
     t = as_task(task)
+    if epsilon is not None or t.privacy.enabled:
+        from sizeup.privacy import train_private
+
+        train_model = functools.partial(train_private, epsilon=epsilon)
     knobs = {"width": width, "depth": depth, "heads": heads, "dropout": dropout, **parse_assignments(knob)}
     overrides = {"epochs": epochs, "max_seconds": time, "batch_size": batch_size, "lr": lr, "optimizer": optimizer,
                  "schedule": schedule, "seed": seed, **parse_assignments(setting, option="--train-set")}
@@ -68,6 +74,11 @@ def _table(s: dict) -> Table:
     table.add_row("latency, batch 1 (median)", f"{s['latency_ms']:.3f} ms (min {s['latency_min_ms']:.3f}, max {s['latency_max_ms']:.3f})")
     table.add_row(f"throughput, batch {s['throughput_batch']}", f"{s['throughput']:,.0f} samples/s")
     table.add_row("peak memory, batch 1", f"{s['memory_mb']:.2f} MB (weights {s['weights_mb']:.2f} MB)")
+    if "privacy" in s:
+        p = s["privacy"]
+        table.add_row("privacy: epsilon spent (target)", f"{p['epsilon']:.3f} ({p['epsilon_target']:g}), delta {p['delta']:g}")
+        table.add_row("privacy: accountant, noise", f"{p['accountant']}, noise multiplier {p['noise_multiplier']:.3f}")
+        table.add_row("privacy: sampling", f"rate {p['sample_rate']:.4f}, {p['steps']} steps, clip {p['max_grad_norm']:g}")
     table.add_row("stopped", s["stopped"])
     table.add_row("device", s["device"])
     return table

@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sizeup._io import atomic_path, write_json
+from sizeup._io import atomic_path, read_json, write_json
 from sizeup.data.bundle import DataBundle
 from sizeup.report._figures import class_balance, search_figures
 from sizeup.report._page import Page, esc, table
@@ -76,6 +76,7 @@ def _winner(run: RunView, page: Page) -> None:
 def render_report(run: RunView) -> tuple[str, int]:
     """The page as a string, and how many plotly figures it holds."""
     from sizeup.report._explain_section import explain_section
+    from sizeup.report._privacy_section import privacy_section
 
     page = Page(f"sizeup: {run.name}")
     page.add(f"<h1>sizeup report: {esc(run.name)}</h1>")
@@ -90,6 +91,8 @@ def render_report(run: RunView) -> tuple[str, int]:
     _winner(run, page)
     if run.explanations:
         explain_section(run.explanations, run.out_dir, page)
+    if (run.out_dir / "privacy.json").is_file():  # written by `sizeup privacy`
+        privacy_section(read_json(run.out_dir / "privacy.json"), page)
     return page.render(), page.n_figures
 
 

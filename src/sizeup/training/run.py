@@ -11,6 +11,7 @@ import torch
 from torch import nn
 
 from sizeup.data.bundle import DataBundle, DataInfo, Split
+from sizeup.errors import SizeupError
 from sizeup.measurement import Measurement, measure
 from sizeup.task import Task, parse_duration
 from sizeup.training.callbacks import Callback
@@ -18,6 +19,7 @@ from sizeup.training.config import TrainConfig, default_config
 from sizeup.training.evaluate import evaluate
 from sizeup.training.loop import FitResult, fit
 from sizeup.training.objectives import Objective
+from sizeup.training.plugins import TrainingPlugin
 
 __all__ = ["train", "TrainResult", "resolve_config", "example_inputs", "as_task"]
 
@@ -50,6 +52,7 @@ class TrainResult:
             "train_seconds": self.fit.train_seconds, "epochs": self.fit.epochs, "best_epoch": self.fit.best_epoch,
             "stopped": self.fit.stopped, "device": m.device, "out_dir": str(self.out_dir) if self.out_dir else None,
             **({"baseline": self.info.notes["baseline"]} if "baseline" in self.info.notes else {}),
+            **self.fit.extra,  # what the training plugin reports, e.g. {"privacy": {"epsilon": ...}}
         }
 
 
@@ -76,10 +79,12 @@ def example_inputs(info: DataInfo, split: Split, n: int) -> tuple[torch.Tensor, 
 
 def train(task: Task | str | Path, family: str, *, preset: str | None = None, knobs: dict[str, Any] | None = None,
           data: DataBundle | None = None, out: str | Path | None = None, force: bool = False, save: bool = True,
-          callbacks: list[Callback] | tuple[Callback, ...] = (), **overrides: Any) -> TrainResult:
+          callbacks: list[Callback] | tuple[Callback, ...] = (), plugin: TrainingPlugin | None = None,
+          **overrides: Any) -> TrainResult:
     """Train one model of ``family`` on the task's data; measure it; save it unless ``save=False``.
 
-    ``overrides`` are training settings (``epochs``, ``max_seconds``, ``lr``, ``batch_size`` ...).
+    ``overrides`` are training settings (``epochs``, ``max_seconds``, ``lr``, ``batch_size`` ...); ``plugin`` is
+    passed to :func:`fit` (a task with ``[privacy] epsilon`` needs one: ``sizeup.train_private`` builds it).
     Returns the trained model (best validation epoch) with its test metrics and measurements.
     """
     from sizeup._io import prepare_out_dir, write_json
@@ -88,6 +93,9 @@ def train(task: Task | str | Path, family: str, *, preset: str | None = None, kn
     from sizeup.zoo import build
 
     task = as_task(task)
+    if task.privacy.enabled and plugin is None:
+        raise SizeupError(f"task {task.name!r} sets [privacy] epsilon = {task.privacy.epsilon:g}, so it must train with "
+                          "DP-SGD: call sizeup.train_private(task, family), which adds it (or pass plugin=)")
     data = data or load_data(task)
     config = resolve_config(task, data.info, **overrides)
     torch.manual_seed(config.seed)  # the same initial weights on every run
@@ -95,7 +103,7 @@ def train(task: Task | str | Path, family: str, *, preset: str | None = None, kn
     out_dir = Path(out) if out else Path("runs") / task.name / f"train-{family}"
     if save:
         prepare_out_dir(out_dir, owned=RUN_FILES, force=force)
-    result = fit(model, data, config, metric=task.search.metric, callbacks=callbacks)
+    result = fit(model, data, config, metric=task.search.metric, callbacks=callbacks, plugin=plugin)
     test = evaluate(model, data.test, Objective(data.info.task), n_classes=data.info.n_outputs)
     measurement = measure(model, example_inputs(data.info, data.test, 256))
     res = TrainResult(model, data.info, config, result, test, measurement, out_dir if save else None)
