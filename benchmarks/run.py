@@ -61,6 +61,7 @@ CASES = [
     Case("latency", "latency", "Latency measurement: sizeup.measure vs torch.utils.benchmark.Timer"),
     Case("estimate_memory", "estimate_memory", "Estimator accuracy: predicted vs measured peak training memory"),
     Case("compress", "compress", "Compression"),
+    Case("privacy", "privacy", "Privacy: DP-SGD privacy-utility curves and PII masking"),
     Case("test_suite", "test_suite", "The test suite's wall time", in_quick=False),
 ]
 
