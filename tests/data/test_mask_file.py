@@ -3,30 +3,21 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
-from pathlib import Path
 
 import pytest
 
+from cli_helpers import assert_one_line_error, run
 from sizeup.data.mask_file import mask_file
 from sizeup.errors import SizeupError
 
-SIZEUP = [sys.executable, "-c", "from sizeup.cli import main; main()"]
 TABLE = 'id,note,phone\n007,"写信给 li.si@example.com 或打 13800138000",+86 138 0013 8000\n8,no pii here,\n'
-
-
-def _run(*args, cwd: Path) -> subprocess.CompletedProcess:
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "COLUMNS": "200", "NO_COLOR": "1"}
-    return subprocess.run([*SIZEUP, *map(str, args)], capture_output=True, text=True, cwd=cwd, env=env, timeout=120)
 
 
 def test_mask_writes_a_masked_copy_and_never_touches_the_original(tmp_path):
     src = tmp_path / "people.csv"
     src.write_text(TABLE, encoding="utf-8")
     before = src.read_bytes()
-    proc = _run("mask", src, "--column", "note", "--column", "phone", "--json", cwd=tmp_path)
+    proc = run("mask", src, "--column", "note", "--column", "phone", "--json", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
     assert out["before"]["email"] == 1 and out["before"]["phone"] == 2 and set(out["after"].values()) == {0}
@@ -39,10 +30,8 @@ def test_mask_writes_a_masked_copy_and_never_touches_the_original(tmp_path):
 def test_mask_refuses_the_original_an_existing_output_and_unknown_columns(tmp_path):
     src = tmp_path / "people.csv"
     src.write_text(TABLE, encoding="utf-8")
-    proc = _run("mask", src, "-c", "note", "--out", tmp_path / "." / "people.csv", cwd=tmp_path)
-    err = proc.stderr.strip()
-    assert proc.returncode == 2 and len(err.splitlines()) == 1 and "Traceback" not in err, err
-    assert "never overwrites" in err
+    proc = run("mask", src, "-c", "note", "--out", tmp_path / "." / "people.csv", cwd=tmp_path)
+    assert_one_line_error(proc, "never overwrites")
     for kwargs, words in (({"columns": ["nope"]}, "column 'nope' not found; columns are: id, note, phone"),
                           ({"columns": ["note"], "types": ["ssn"]}, "unknown PII type 'ssn'"),
                           ({}, "name the text column")):

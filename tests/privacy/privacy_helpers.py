@@ -1,15 +1,11 @@
-"""A tiny tabular task (a CSV the tests write) that DP-SGD trains in about a second, and the CLI runner."""
+"""A tiny tabular task (a CSV the tests write) that DP-SGD trains in about a second."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 
-SIZEUP = [sys.executable, "-c", "from sizeup.cli import main; main()"]
 ROWS = 600  # 432 training rows after the default 20 % test and 10 % validation splits
 
 
@@ -31,17 +27,3 @@ def write_task(folder: Path, *, privacy: str = "epsilon = 2.0", train: str = "ep
     path.write_text(f'name = "blobs"\n[data]\nsource = "blobs.csv"\n[train]\n{train}\n[privacy]\n{privacy}\n',
                     encoding="utf-8")
     return path
-
-
-def run(*args: str, cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "COLUMNS": "200", "NO_COLOR": "1"}
-    return subprocess.run([*SIZEUP, *map(str, args)], capture_output=True, text=True, cwd=cwd, env=env, timeout=timeout)
-
-
-def assert_one_line_error(proc: subprocess.CompletedProcess, *words: str) -> str:
-    assert proc.returncode == 2, proc.stderr
-    err = proc.stderr.strip()
-    assert "Traceback" not in err and len(err.splitlines()) == 1, err
-    for w in words:
-        assert w in err, err
-    return err

@@ -7,7 +7,8 @@ import json
 import pytest
 
 import sizeup
-from privacy_helpers import assert_one_line_error, run, write_task
+from cli_helpers import assert_one_line_error, run
+from privacy_helpers import write_task
 from sizeup.checkpoint import save_model
 from sizeup.data import load_data
 from sizeup.errors import SizeupError

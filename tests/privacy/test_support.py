@@ -126,3 +126,13 @@ def test_private_variants_are_estimated_and_measured_like_any_model(family, kind
     x = _inputs(info)[:1]
     est = estimate_module(private.eval(), (x,), mode="infer")
     assert est.memory.total > 0
+
+
+def test_importing_the_privacy_package_leaves_opacus_unimported():
+    """Opacus is the ``privacy`` extra's: it is imported when DP-SGD runs, not when sizeup.privacy is."""
+    import subprocess
+    import sys
+
+    code = "import sys, sizeup.privacy, sizeup.data.pii; print(sorted(m for m in ('opacus', 'phonenumbers') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -31,7 +31,7 @@ def handle_errors(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except SizeupError as exc:
-            stderr.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, markup=True)  # keeps "[data]" as text
+            stderr.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, markup=True)  # keep [section] names
             raise typer.Exit(2) from None
         except KeyboardInterrupt:
             stderr.print("[yellow]interrupted[/]: finished work is saved; run the command again to resume")

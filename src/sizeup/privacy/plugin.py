@@ -105,10 +105,17 @@ class DPSGDPlugin(TrainingPlugin):
             return {}
         history = list(self.accountant.history)
         steps = sum(n for _, _, n in history)
-        spent = epsilon_spent(history, self.delta, self.plan.accountant)
+        accountant, fallback = self.plan.accountant, self.plan.fallback
+        try:
+            spent = epsilon_spent(history, self.delta, accountant)
+        except (ValueError, RuntimeError, ArithmeticError) as exc:  # PRV solved the plan but fails on these steps
+            # both bound what the steps taken spent: RDP's figure for them, PRV's for the (no shorter) plan
+            rdp = epsilon_spent(history, self.delta, "rdp")
+            spent, accountant = (rdp, "rdp") if rdp <= self.plan.epsilon else (self.plan.epsilon, "prv, planned steps")
+            fallback = f"{self.plan.accountant} failed on the steps taken: {exc}"
         return {"privacy": {
-            "epsilon": spent, "epsilon_target": self.epsilon, "delta": self.delta, "accountant": self.plan.accountant,
-            "accountant_fallback": self.plan.fallback, "noise_multiplier": self.plan.noise_multiplier,
+            "epsilon": spent, "epsilon_target": self.epsilon, "delta": self.delta, "accountant": accountant,
+            "accountant_fallback": fallback, "noise_multiplier": self.plan.noise_multiplier,
             "sample_rate": self.sample_rate, "steps": steps, "planned_steps": self.plan.steps,
             "max_grad_norm": self.max_grad_norm, "empty_batches": self.empty_batches,
         }}
