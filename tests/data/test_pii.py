@@ -104,7 +104,7 @@ def test_mask_pii_masks_a_corpus(tmp_path):
 
 def test_mask_pii_is_validated_and_needs_a_text_column(tmp_path):
     base = {"name": "d", "data": {"source": "digits"}}
-    with pytest.raises(SizeupError, match=r"(?i)\[data\] mask_pii.*unknown pii type 'ssn'; choose from phone"):
+    with pytest.raises(SizeupError, match=r"\[data\] mask_pii.0: input should be 'phone', 'id_card'.*got 'ssn'"):
         Task.from_dict({**base, "data": {"source": "digits", "mask_pii": ["ssn"]}})
     with pytest.raises(SizeupError, match="no text column"):
         load_data(Task.from_dict({**base, "data": {"source": "digits", "mask_pii": ["email"]}}))

@@ -28,14 +28,15 @@ import re
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, get_args
 
 from sizeup.errors import SizeupError
+from sizeup.task import PIIType
 
 __all__ = ["PII_TYPES", "PLACEHOLDERS", "Match", "MaskCounts", "find_pii", "mask_text", "mask_texts", "mask_columns",
            "id_check_char", "luhn_valid"]
 
-PII_TYPES = ("phone", "id_card", "email", "bank_card", "ip", "url")
+PII_TYPES: tuple[str, ...] = get_args(PIIType)  # "phone", "id_card", "email", "bank_card", "ip", "url"
 PLACEHOLDERS = {t: f"<{t.upper()}>" for t in PII_TYPES}
 PRIORITY = {"url": 0, "email": 1, "id_card": 2, "bank_card": 3, "ip": 4, "phone": 5}  # ties on length
 
