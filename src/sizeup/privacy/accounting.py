@@ -115,8 +115,9 @@ def epsilon_spent(history: History, delta: float, accountant: str) -> float:
     acc.history = [(float(s), float(q), int(n)) for s, q, n in history if n > 0]
     if not acc.history:
         return 0.0
-    with warnings.catch_warnings():
+    with warnings.catch_warnings():  # PRV's numerics; RDP's "optimal order is the largest alpha" (PRV's domain uses it)
         warnings.simplefilter("ignore", RuntimeWarning)
+        warnings.filterwarnings("ignore", message="Optimal order is the largest alpha")
         return float(acc.get_epsilon(delta=delta))
 
 
