@@ -67,6 +67,7 @@ CASES = [
     Case("gpu", "gpu", "Accelerators: sizeup on one CUDA GPU"),
     Case("distributed", "distributed", "Scaling out: 2 workers, worker deaths, storages, Ray, data-parallel training",
          in_quick=False),  # its --quick alone takes about 4 minutes: run it with --only distributed --quick
+    Case("privacy", "privacy", "Privacy: DP-SGD privacy-utility curves and PII masking"),
     Case("test_suite", "test_suite", "The test suite's wall time", in_quick=False),
 ]
 

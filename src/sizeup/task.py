@@ -11,7 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from sizeup.errors import SizeupError
 
-__all__ = ["Task", "DataSpec", "BudgetSpec", "Constraints", "SearchSpec", "TrainSpec", "parse_duration",
+__all__ = ["Task", "DataSpec", "BudgetSpec", "Constraints", "SearchSpec", "TrainSpec", "PrivacySpec", "parse_duration",
            "TASK_METRICS"]
 
 # The metrics each task is scored by (sizeup.training.metrics computes them); [search] metric must be one.
@@ -23,7 +23,7 @@ TASK_METRICS: dict[str, tuple[str, ...]] = {
 }
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 NAME_MAX = 100  # the run folder runs/<name>/ and the study are named after it; file systems cap a name at 255
-SECTIONS = ("data", "budget", "constraints", "search", "train")
+SECTIONS = ("data", "budget", "constraints", "search", "train", "privacy")
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|hr)?\s*$")
 _UNIT_SECONDS = {None: 1.0, "s": 1.0, "sec": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0, "hr": 3600.0}
@@ -47,6 +47,9 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", validate_assignment=True)
 
 
+PIIType = Literal["phone", "id_card", "email", "bank_card", "ip", "url"]  # what sizeup.data.pii recognizes
+
+
 class DataSpec(_Strict):
     """``[data]``: where the data is and what to predict."""
 
@@ -63,6 +66,7 @@ class DataSpec(_Strict):
     tokenizer: Literal["char", "word", "bpe", "wordpiece"] = "char"
     block_size: int = Field(64, ge=4)
     image_size: list[Annotated[int, Field(ge=1)]] | None = Field(None, min_length=2, max_length=2)
+    mask_pii: list[PIIType] = []  # e.g. ["phone", "id_card", "email"]: masked in every text column when loaded
 
     @model_validator(mode="after")
     def _columns(self) -> DataSpec:
@@ -206,6 +210,21 @@ class TrainSpec(_Strict):
         return {k: v for k, v in self.model_dump().items() if v is not None and k != "seed"}
 
 
+class PrivacySpec(_Strict):
+    """``[privacy]``: train every candidate with (epsilon, delta)-DP-SGD; no epsilon means no DP."""
+
+    epsilon: float | None = Field(None, gt=0)
+    delta: float = Field(1e-5, gt=0, lt=1)
+    max_grad_norm: float = Field(1.0, gt=0)
+    accountant: Literal["prv", "rdp"] = "prv"
+    search: Literal["per-candidate", "conservative"] = "per-candidate"
+    trials: int | None = Field(None, ge=1)  # conservative mode: the budget is split over this many trials
+
+    @property
+    def enabled(self) -> bool:
+        return self.epsilon is not None
+
+
 class Task(_Strict):
     """A learning task: data, budget, constraints, search and training settings."""
 
@@ -215,6 +234,7 @@ class Task(_Strict):
     constraints: Constraints = Constraints()
     search: SearchSpec = SearchSpec()
     train: TrainSpec = TrainSpec()
+    privacy: PrivacySpec = PrivacySpec()
     base_dir: Path = Field(default_factory=Path.cwd, exclude=True)
 
     @model_validator(mode="after")

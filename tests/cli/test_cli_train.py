@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import torch
 
 import sizeup
+from cli_helpers import assert_one_line_error, run  # tests/ is on the path (it holds the root conftest)
 from sizeup.data import load_data
 from sizeup.task import Task
 from sizeup.training import evaluate
@@ -19,24 +17,6 @@ from sizeup.training.objectives import Objective
 
 ROOT = Path(__file__).resolve().parents[2]
 EXAMPLES = ROOT / "examples"
-SIZEUP = Path(sys.executable).parent / "sizeup"
-CMD = [str(SIZEUP)] if SIZEUP.exists() else [sys.executable, "-c", "from sizeup.cli import main; main()"]
-
-
-def run(*args: str, cwd: Path | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "COLUMNS": "200", "NO_COLOR": "1"}
-    return subprocess.run([*CMD, *map(str, args)], capture_output=True, text=True, cwd=cwd, env=env, timeout=timeout)
-
-
-def assert_one_line_error(proc: subprocess.CompletedProcess, *words: str) -> str:
-    assert proc.returncode == 2, proc.stderr
-    err = proc.stderr.strip()
-    assert "Traceback" not in proc.stderr
-    assert len(err.splitlines()) == 1, err
-    assert err.startswith("error:")
-    for w in words:
-        assert w in err, err
-    return err
 
 
 def test_datasets_json_lists_the_three_bundled_sets():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from sizeup.cli import compress_cmd, cost_cmd, estimate_cmd, generate_cmd, info_cmds, search_cmd, train_cmd
-from sizeup.cli import explain_cmd, report_cmd, scale_cmd, worker_cmd
+from sizeup.cli import explain_cmd, mask_cmd, privacy_cmd, report_cmd, scale_cmd, worker_cmd
 
 __all__ = ["app", "main"]
 
@@ -29,6 +29,8 @@ app.command("explain")(explain_cmd.explain)
 app.command("compress")(compress_cmd.compress)
 app.command("generate")(generate_cmd.generate)
 app.command("scale")(scale_cmd.scale)
+app.command("privacy")(privacy_cmd.privacy)
+app.command("mask")(mask_cmd.mask)
 
 
 def main() -> None:

@@ -36,6 +36,7 @@ def search(
                                           "[default: start a local Ray]."),
     max_epochs: Optional[int] = typer.Option(None, help="Epochs per trial at most [default: 40]."),
     seed: Optional[int] = typer.Option(None, help="Sampler and training seed [default: the task's [train] seed]."),
+    epsilon: Optional[float] = typer.Option(None, help="Train every candidate with DP-SGD at this privacy budget (sets [privacy] epsilon)."),
     out: Optional[Path] = typer.Option(None, help="Run folder [default: runs/<task name>]."),
     json_out: bool = typer.Option(False, "--json", help="Print the results as one JSON object on stdout."),
     top: int = typer.Option(15, help="Rows of the leaderboard to print."),
@@ -46,6 +47,10 @@ def search(
     if resume and force:
         raise SizeupError("--resume and --force contradict each other; choose one")
     t = Task.from_toml(task)  # a bad task file fails here, before torch and Optuna are imported
+    if epsilon is not None:
+        from sizeup.privacy import with_epsilon
+
+        t = with_epsilon(t, epsilon)
 
     from sizeup.api import search as run_search
     from sizeup.cli.search_progress import RichSearchProgress

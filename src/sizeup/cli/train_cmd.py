@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 from typing import Optional
 
@@ -34,6 +35,7 @@ def train(
     seed: Optional[int] = typer.Option(None, help="Random seed (default: the task's, else 0)."),
     device: Optional[str] = typer.Option(None, help="auto, cpu, cuda, cuda:N or mps [default: the task's [train] device, else auto: the best present]."),
     precision: Optional[str] = typer.Option(None, help="32, bf16-mixed or 16-mixed [default: auto, the fastest numerically safe one for the device and model]."),
+    epsilon: Optional[float] = typer.Option(None, help="Train with (epsilon, delta)-DP-SGD (Opacus) at this privacy budget [default: the task's [privacy] epsilon, else no DP]."),
     setting: Optional[list[str]] = typer.Option(None, "--train-set", help="Other training settings, key=value, e.g. --train-set label_smoothing=0.1."),
     out: Optional[Path] = typer.Option(None, help="Output folder [default: runs/<task name>/train-<family>]."),
     force: bool = typer.Option(False, help="Overwrite the files of a previous run in the output folder."),
@@ -63,7 +65,13 @@ def train(
         summary = {**run.summary, "world_size": run.world_size, "backend": run.backend}
     else:
         from sizeup.cli.progress import TrainingProgress
-        from sizeup.training.run import train as train_model
+        from sizeup.training.run import train
+
+        train_model = train
+        if epsilon is not None or t.privacy.enabled:
+            from sizeup.privacy import train_private
+
+            train_model = functools.partial(train_private, epsilon=epsilon)
 
         progress = TrainingProgress(f"{family} on {t.data.source}", t.search.metric or "metric")
         result = train_model(t, family, preset=preset, knobs=knobs, out=out, force=force, callbacks=[progress], **overrides)
@@ -91,6 +99,11 @@ def _table(s: dict) -> Table:
                   f"{s['latency_ms']:.3f} ms (min {s['latency_min_ms']:.3f}, max {s['latency_max_ms']:.3f})")
     table.add_row(f"throughput, batch {s['throughput_batch']}", f"{s['throughput']:,.0f} samples/s")
     table.add_row("peak memory, batch 1", f"{s['memory_mb']:.2f} MB (weights {s['weights_mb']:.2f} MB)")
+    if "privacy" in s:
+        p = s["privacy"]
+        table.add_row("privacy: epsilon spent (target)", f"{p['epsilon']:.3f} ({p['epsilon_target']:g}), delta {p['delta']:g}")
+        table.add_row("privacy: accountant, noise", f"{p['accountant']}, noise multiplier {p['noise_multiplier']:.3f}")
+        table.add_row("privacy: sampling", f"rate {p['sample_rate']:.4f}, {p['steps']} steps, clip {p['max_grad_norm']:g}")
     table.add_row("stopped", plain(s["stopped"]))
     table.add_row("device", plain(s["device"]))
     if s.get("trained_on"):

@@ -14,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from sizeup.errors import SizeupError
+from sizeup.selection.private import TRAINING_METHODS
 
 __all__ = ["add_compressed_rows", "TOP_K"]
 
@@ -48,6 +49,10 @@ def _variant(cand: dict[str, Any], text: str, ctx: Any) -> dict[str, Any]:
     info, metric = ctx.data.info, ctx.metric
     row = {**cand, "id": f"{cand['id']}+{method.slug}", "family": f"{cand['family']}+{method.name}",
            "compression": method.text, f"val_{metric}_se": None}
+    if ctx.task.privacy.enabled and method.name in TRAINING_METHODS:
+        return {**row, "status": "infeasible", "feasible": False, "model_dir": "",
+                "reason": f"{method.name} trains on the private rows again without DP-SGD; int8, int4, fp16 and bf16 "
+                          "are post-processing and keep the guarantee"}
     source = Source(trial_dir, load_model(trial_dir), ctx.task, ctx.data)
     before = Figures("before", cand["model"], "pytorch", cand.get(f"test_{metric}") or float("nan"), int(cand["params"]),
                      (trial_dir / "model.safetensors").stat().st_size / 2**20, cand["latency_ms"], cand["latency_ms"],

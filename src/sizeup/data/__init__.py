@@ -24,6 +24,9 @@ def load_data(task) -> DataBundle:
 
         bundle = load_files(task)
     _check_task_fits(bundle, spec.task, spec.source)
+    if spec.mask_pii and "pii" not in bundle.info.notes:
+        raise SizeupError(f"[data] mask_pii is set, but source {spec.source!r} has no text column to mask; "
+                          "set [data] text to the text column, or remove mask_pii")
     return bundle
 
 

@@ -85,13 +85,19 @@ def _zh_news(spec) -> DataBundle:
         text = "\n".join(raw["train"][0] + raw["dev"][0] + raw["test"][0])
         return corpus_bundle(text, name="zh-news", spec=spec)
     texts = {k: [f"{t}。{c}" for t, c, _ in zip(*v)] for k, v in raw.items()}
+    pii = None
+    if spec.mask_pii:  # before the vocabulary is built, so no model ever sees the unmasked text
+        from sizeup.data.pii import mask_columns
+
+        texts, pii = mask_columns(texts, spec.mask_pii)
     vocab = Vocab.build(texts["train"], kind=spec.tokenizer, max_size=spec.max_vocab)
     split = lambda k: Split(vocab.encode(texts[k], spec.max_length), torch.tensor(raw[k][2], dtype=torch.long))  # noqa: E731
     return assemble(
         name="zh-news", input_kind="tokens", task="classification",
         train=split("train"), val=split("dev"), test=split("test"), metric="macro_f1",
         class_names=["positive", "neutral", "negative"], vocab=vocab.itos,
-        notes={"tokenizer": spec.tokenizer, "max_length": spec.max_length, "text": "title + '。' + content"},
+        notes={"tokenizer": spec.tokenizer, "max_length": spec.max_length, "text": "title + '。' + content",
+               **({"pii": pii} if pii else {})},
     )
 
 

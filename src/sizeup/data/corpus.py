@@ -24,9 +24,18 @@ def _blocks(ids: torch.Tensor, block: int) -> Split:
 
 
 def corpus_bundle(text: str, *, name: str, spec) -> DataBundle:
-    """Split the corpus by position (train first, then validation, then test), never by shuffling."""
+    """Split the corpus by position (train first, then validation, then test), never by shuffling.
+
+    ``[data] mask_pii`` masks the corpus first, line by line, before the vocabulary is built.
+    """
     if not text.strip():
         raise SizeupError(f"corpus {name!r} is empty; give a .txt file with text in it")
+    pii = None
+    if spec.mask_pii:
+        from sizeup.data.pii import mask_columns
+
+        lines, pii = mask_columns({"text": text.split("\n")}, spec.mask_pii)
+        text = "\n".join(lines["text"])
     n = len(text)
     n_test = int(n * spec.test_fraction)
     n_val = int(n * spec.val_fraction)
@@ -44,7 +53,7 @@ def corpus_bundle(text: str, *, name: str, spec) -> DataBundle:
         name=name, input_kind="lm", task="language-modeling",
         train=splits["train"], val=splits["val"], test=splits["test"],
         vocab=vocab.itos, n_outputs=len(vocab), metric="perplexity",
-        notes={"tokenizer": spec.tokenizer, "block_size": block, "characters": n},
+        notes={"tokenizer": spec.tokenizer, "block_size": block, "characters": n, **({"pii": pii} if pii else {})},
     )
     bundle.info.notes["baseline"] = bigram_baseline(bundle)  # the perplexity every model must beat
     return bundle

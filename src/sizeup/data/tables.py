@@ -51,8 +51,32 @@ def read_table(path: Path, fmt: str, *, origin: str) -> pd.DataFrame:
 
 
 def table_bundle(frames: dict[str, pd.DataFrame], spec, *, name: str, origin: str) -> DataBundle:
-    """One table (``{"train": df}``) or official splits (``"val"``, ``"test"`` too) -> a bundle for ``spec.task``."""
+    """One table (``{"train": df}``) or official splits (``"val"``, ``"test"`` too) -> a bundle for ``spec.task``.
+
+    ``[data] mask_pii`` masks the text columns here, before any vocabulary is built; the counts go in the notes.
+    """
     df = pd.concat([frames[k] for k in SPLIT_ORDER if k in frames], ignore_index=True)
+    pii = _mask_pii(df, spec) if spec.mask_pii and spec.task != "language-modeling" else None  # corpora mask themselves
+    bundle = _table_bundle(frames, df, spec, name=name, origin=origin)
+    if pii is not None:
+        bundle.info.notes["pii"] = pii
+    return bundle
+
+
+def _mask_pii(df: pd.DataFrame, spec) -> dict[str, Any] | None:
+    """Mask the text columns sizeup reads (``text``, and a seq2seq ``target``) in place; ``None`` if there are none."""
+    from sizeup.data.pii import mask_columns
+
+    names = [c for c in (spec.text, spec.target if spec.task == "seq2seq" else None) if c is not None and c in df.columns]
+    if not names:
+        return None
+    masked, notes = mask_columns({c: df[c].astype(str).tolist() for c in names}, spec.mask_pii)
+    for c in names:
+        df[c] = masked[c]
+    return notes
+
+
+def _table_bundle(frames: dict[str, pd.DataFrame], df: pd.DataFrame, spec, *, name: str, origin: str) -> DataBundle:
     if spec.task == "language-modeling":
         from sizeup.data.corpus import corpus_bundle
 

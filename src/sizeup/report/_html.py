@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sizeup._io import atomic_path
+from sizeup._io import atomic_path, read_json
 from sizeup.report._figures import class_balance, search_figures
 from sizeup.report._page import Page, esc, table
 from sizeup.report._run import RunView, load_run
@@ -86,6 +86,7 @@ def render_report(run: RunView) -> tuple[str, int]:
     """The page as a string, and how many plotly figures it holds."""
     from sizeup.report._explain_section import explain_section
     from sizeup.report._scaling_section import scaling_section
+    from sizeup.report._privacy_section import privacy_section
 
     page = Page(f"sizeup: {run.name}")
     page.add(f"<h1>sizeup report: {esc(run.name)}</h1>")
@@ -102,6 +103,8 @@ def render_report(run: RunView) -> tuple[str, int]:
         scaling_section(run.scaling, page)
     if run.explanations:
         explain_section(run.explanations, run.out_dir, page)
+    if (run.out_dir / "privacy.json").is_file():  # written by `sizeup privacy`
+        privacy_section(read_json(run.out_dir / "privacy.json"), page)
     return page.render(), page.n_figures
 
 

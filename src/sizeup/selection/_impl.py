@@ -22,6 +22,7 @@ from sizeup.selection.baselines import SecondWave, enqueue_baselines
 from sizeup.selection.budget import MIN_TRIAL_SECONDS, Budget
 from sizeup.selection.finish import finish
 from sizeup.selection.leaderboard import leaderboard, pareto_front
+from sizeup.selection.private import private_families
 from sizeup.selection.recommend import Recommendation
 from sizeup.selection.space import searchable_families
 from sizeup.selection.study import SearchLock, open_study, requeue_interrupted, snapshot_study, study_exists
@@ -120,14 +121,14 @@ def search(task: Task | str | Path, *, budget: str | float | None = None, trials
     loading = time.monotonic()
     data = load_data(task)
     timing = {"data_seconds": time.monotonic() - loading}
-    families = searchable_families(data.info.input_kind, task.search.families)
+    families = private_families(task, searchable_families(data.info.input_kind, task.search.families))
     metric = _metric(task, data.info.task, data.info.metric)
     higher = higher_is_better(metric)
     budget_s = None if (budget is None and trials is not None) else parse_duration(budget or task.budget.time, what="--budget")
     trials = trials or task.budget.trials
     max_epochs = max_epochs or DEFAULT_MAX_EPOCHS
     seed = task.train.seed if seed is None else seed
-    plan = plan_validation(data, task.search.validation)
+    plan = plan_validation(data, task.search.validation, private=task.privacy.enabled)
     search_augment, augment = _augmentation(task, data, families)
     clock = Budget(budget_s, retrain=plan.kfold or task.search.retrain_on_full, folds=plan.folds,
                    compress=len(task.search.compress) * 2)
@@ -137,7 +138,8 @@ def search(task: Task | str | Path, *, budget: str | float | None = None, trials
     limits = task.constraints.active()
     aside = _set_aside(out_dir) if force else None
     settings = {"families": families, "metric": metric, "max_epochs": max_epochs, "limits": limits,
-                "data": task.data.model_dump(mode="json"), "validation": [plan.kind, plan.folds], "augment": search_augment}
+                "data": task.data.model_dump(mode="json"), "validation": [plan.kind, plan.folds], "augment": search_augment,
+                **({"privacy": task.privacy.model_dump(mode="json")} if task.privacy.enabled else {})}
     optuna.logging.set_verbosity(optuna.logging.ERROR)  # sizeup reports trials itself
     with SearchLock(out_dir):
         study = open_study(out_dir, name=task.name, direction="maximize" if higher else "minimize",

@@ -19,6 +19,7 @@ import pandas as pd
 from sizeup._io import write_json
 from sizeup.errors import SizeupError
 from sizeup.selection.leaderboard import pareto_front
+from sizeup.selection.private import private_run, search_privacy
 from sizeup.selection.recommend import Recommendation, recommend
 from sizeup.selection.trial import SearchContext
 
@@ -42,6 +43,10 @@ def finish(study: optuna.Study, ctx: SearchContext, board: pd.DataFrame, *, high
         extra = _save_winner(study, ctx, rec, export=export)
         test = f"test_{ctx.metric}"  # the saved model's own test score (the retrained one's, if it was retrained)
         extra["best_test"] = {test: (extra.get("retrained") or {}).get(test, rec.row.get(test))}
+    spent = search_privacy(study, ctx.task)
+    if spent is not None:
+        extra["privacy"] = spent
+        rec.reasons.append(privacy_reason(rec.row, spent))
     write_run_files(study, ctx, board, rec, extra, higher=higher)
     return rec, extra
 
@@ -71,7 +76,8 @@ def _retrain(study: optuna.Study, ctx: SearchContext, rec: Recommendation) -> di
     attrs = study.trials[rec.trial].user_attrs
     settings = read_json(ctx.out_dir / "trials" / str(rec.trial) / "config.json").get("train", {})
     epochs = int(attrs.get("best_epoch", attrs.get("epochs", 1)))
-    rec.model, figures = retrain_on_full(rec.model, ctx.data, ctx.task, settings=settings, epochs=epochs, metric=ctx.metric)
+    rec.model, figures = retrain_on_full(rec.model, ctx.data, ctx.task, settings=settings, epochs=epochs, metric=ctx.metric,
+                                         private=private_run)
     save_model(rec.model, ctx.data.info, ctx.out_dir / "best", extra={"trial": rec.trial, "train": settings, **figures})
     return figures
 
@@ -128,3 +134,14 @@ def _write_estimates(out: Path) -> None:
     started = time.perf_counter()
     costs = winner_costs(read_json(out / "best" / "config.json"))
     write_json(out / ESTIMATES, {**costs, "seconds": time.perf_counter() - started})
+
+
+def privacy_reason(row: dict[str, Any] | None, spent: dict[str, Any]) -> str:
+    """One sentence: what the recommended model spent, and what the whole search did."""
+    own = f"trained with DP-SGD at epsilon {row['epsilon']:.3g}, delta {spent['delta_target']:g}" if row and \
+        row.get("epsilon") is not None else f"every candidate trained with DP-SGD (target epsilon {spent['epsilon_target']:g})"
+    whole = (f"the search as a whole ({spent['trials']} trials that trained) is ({spent['epsilon']:.3g}, "
+             f"{spent['delta']:.2g})-DP by basic composition")
+    if spent["mode"] == "per-candidate":
+        whole += "; each candidate alone is private, the choice among them is not (docs/privacy.md)"
+    return f"{own}; {whole}"

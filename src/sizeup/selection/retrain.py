@@ -22,16 +22,18 @@ __all__ = ["retrain_on_full"]
 
 
 def retrain_on_full(model: nn.Module, data: DataBundle, task: Task, *, settings: dict[str, Any], epochs: int,
-                    metric: str) -> tuple[nn.Module, dict[str, Any]]:
-    """A fresh model of the same spec trained on train+val; returns it and its test/cost figures."""
+                    metric: str, private: Any = None) -> tuple[nn.Module, dict[str, Any]]:
+    """A fresh model of the same spec trained on train+val; returns it and its test/cost figures. ``private(task,
+    config)`` gives the config and plugin of a private run (``selection.private.private_run``)."""
     from sizeup.zoo import build
 
     full = Split(torch.cat([data.train.x, data.val.x]), torch.cat([data.train.y, data.val.y]))
     merged = dataclasses.replace(data, info=dataclasses.replace(data.info, notes=dict(data.info.notes)), train=full)
     torch.manual_seed(task.train.seed)
     fresh = build(model.spec.family, data.info, config=model.spec.config)
-    config = resolve_config(task, data.info, epochs=max(1, epochs), patience=None, **settings)
-    result = fit(fresh, merged, config, metric=metric)
+    config, plugin = (private or (lambda _task, c: (c, None)))(
+        task, resolve_config(task, data.info, epochs=max(1, epochs), patience=None, **settings))
+    result = fit(fresh, merged, config, metric=metric, plugin=plugin)
     test = evaluate(fresh, data.test, Objective(data.info.task), n_classes=data.info.n_outputs)
     m = measure(fresh, example_inputs(data.info, data.test, 256), latency_budget_s=0.5, device=serving_device(task))
     return fresh, {"retrained_on": "train+val", "epochs": result.epochs, "train_seconds": result.train_seconds,

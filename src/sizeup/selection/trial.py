@@ -23,6 +23,7 @@ from sizeup.data.bundle import DataBundle
 from sizeup.errors import SearchCrashed
 from sizeup.measurement import count_flops, count_params, probe_latency_ms
 from sizeup.selection.constraints import describe, excess, violations
+from sizeup.selection.private import private_run, private_variant, why_not
 from sizeup.selection.space import suggest
 from sizeup.selection.validation import ValidationPlan, fold_se
 from sizeup.task import Task
@@ -120,9 +121,10 @@ def _fit_folds(trial: optuna.Trial, ctx: SearchContext, first: torch.nn.Module, 
     models, results = [], []
     for i, fold in enumerate(ctx.folds):
         model = first if i == 0 else build_fold()
-        config = resolve_config(ctx.task, fold.info, epochs=ctx.max_epochs,
-                                max_seconds=None if seconds is None else seconds / k, **settings)
-        results.append(fit(model, fold, config, metric=ctx.metric, callbacks=[pruner] if i == 0 else []))
+        config, plugin = private_run(ctx.task, resolve_config(ctx.task, fold.info, epochs=ctx.max_epochs,
+                                                              max_seconds=None if seconds is None else seconds / k,
+                                                              **settings))
+        results.append(fit(model, fold, config, metric=ctx.metric, callbacks=[pruner] if i == 0 else [], plugin=plugin))
         models.append(model)
         if pruner.pruned_at is not None:
             break
@@ -163,6 +165,8 @@ def run_trial(trial: optuna.Trial, ctx: SearchContext) -> float:
     info = ctx.data.info
     inputs = example_inputs(info, ctx.data.test, 256)
 
+    knobs = private_variant(ctx.task, family, knobs)
+
     def build_fold() -> torch.nn.Module:
         torch.manual_seed(ctx.task.train.seed)
         return build(family, info, **knobs)
@@ -173,6 +177,10 @@ def run_trial(trial: optuna.Trial, ctx: SearchContext) -> float:
     # a classic model has no size or speed before it is fitted: its measured figures decide after training
     quick = {} if getattr(model, "fits_in_one_call", False) else _quick_figures(model, inputs, serving_device(ctx.task))
     _record(trial, **quick)
+    not_private = why_not(ctx.task, model)
+    if not_private:
+        _record(trial, status="infeasible", reason=f"DP-SGD cannot train it: {not_private}")
+        raise optuna.TrialPruned("not trainable under DP-SGD")
     broken = violations({k: v for k, v in ctx.limits.items() if k != "max_train_seconds"}, quick)
     if broken:
         _record(trial, status="infeasible", reason=describe(broken))
@@ -181,6 +189,9 @@ def run_trial(trial: optuna.Trial, ctx: SearchContext) -> float:
     with energy_meter() as training:
         models, results, pruner = _fit_folds(trial, ctx, model, build_fold, settings)
     _record(trial, train_energy_j=training.joules, energy_source=_energy_label(training))
+    runs = [r.extra["privacy"] for r in results if "privacy" in r.extra]
+    if runs:  # what each private run spent; the saved (first-fold) model is (epsilon, delta)-DP
+        _record(trial, privacy_runs=runs, epsilon=runs[0]["epsilon"])
     first = results[0]
     _record(trial, history=[{k: h[k] for k in ("epoch", "train_loss", f"val_{ctx.metric}")} for h in first.history])
     if pruner.pruned_at is not None:

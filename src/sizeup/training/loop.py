@@ -127,6 +127,7 @@ def fit(model: nn.Module, data: DataBundle, config: TrainConfig, *, metric: str 
                 stopped = f"time limit of {cfg.max_seconds:g}s reached"
                 break
     train_seconds = time.perf_counter() - start
+    plugin.teardown()
     end = {"epochs": len(history), "steps": step, "train_seconds": train_seconds, "stopped": stopped}
     for cb in hooks:
         cb.on_train_end(end)

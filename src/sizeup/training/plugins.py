@@ -38,6 +38,9 @@ class TrainingPlugin:
         """Index tensors into the training split, one per optimizer step."""
         yield from torch.randperm(self.n_train, generator=self.generator).split(self.batch_size)
 
+    def teardown(self) -> None:
+        """Called once after the last step of a run that did not fail: undo what ``setup`` attached to the model."""
+
     def summary(self) -> dict[str, Any]:
         """Figures the plugin adds to the run's result (e.g. the privacy budget spent)."""
         return {}

@@ -12,6 +12,7 @@ from torch import nn
 
 from sizeup._device import check_device_spec, resolve_device
 from sizeup.data.bundle import DataBundle, DataInfo, Split
+from sizeup.errors import SizeupError
 from sizeup.measurement import Measurement, measure
 from sizeup.task import Task, parse_duration
 from sizeup.training.callbacks import Callback
@@ -54,6 +55,8 @@ class TrainResult:
             "load_average": m.load_average, "trained_on": self.fit.extra.get("device"),
             "precision": self.fit.extra.get("precision"), "out_dir": str(self.out_dir) if self.out_dir else None,
             **({"baseline": self.info.notes["baseline"]} if "baseline" in self.info.notes else {}),
+            # what the training plugin reports, e.g. {"privacy": {"epsilon": ...}} (where it trained is trained_on)
+            **{k: v for k, v in self.fit.extra.items() if k not in ("device", "precision")},
         }
 
 
@@ -97,9 +100,10 @@ def train(task: Task | str | Path, family: str, *, preset: str | None = None, kn
     """Train one model of ``family`` on the task's data; measure it; save it unless ``save=False``.
 
     ``overrides`` are training settings (``epochs``, ``max_seconds``, ``lr``, ``batch_size``, ``device``,
-    ``precision`` ...); ``plugin`` is passed to :func:`fit` (data-parallel ranks train through it). Returns the
-    trained model (best validation epoch, on the device it trained on) with its test metrics and measurements,
-    taken on ``[constraints] device`` when the task names one.
+    ``precision`` ...); ``plugin`` is passed to :func:`fit` (data-parallel ranks train through it; a task with
+    ``[privacy] epsilon`` needs one: ``sizeup.train_private`` builds it). Returns the trained model (best
+    validation epoch, on the device it trained on) with its test metrics and measurements, taken on
+    ``[constraints] device`` when the task names one.
     """
     from sizeup._io import prepare_out_dir, write_json
     from sizeup.checkpoint import save_model
@@ -107,6 +111,9 @@ def train(task: Task | str | Path, family: str, *, preset: str | None = None, kn
     from sizeup.zoo import build
 
     task = as_task(task)
+    if task.privacy.enabled and plugin is None:
+        raise SizeupError(f"task {task.name!r} sets [privacy] epsilon = {task.privacy.epsilon:g}, so it must train with "
+                          "DP-SGD: call sizeup.train_private(task, family), which adds it (or pass plugin=)")
     data = data or load_data(task)
     config = resolve_config(task, data.info, **overrides)
     resolve_device(config.device, what="--device" if overrides.get("device") else "[train] device")  # before any work

@@ -1,12 +1,16 @@
 """``cnn``: 1-D (signals) or 2-D (images) convolutions, optionally residual and dilated, then a dense head.
 
 Each block is conv-norm-act (twice when ``residual``, with a skip connection, He et al. 2016);
+the norm is BatchNorm, or GroupNorm (``norm="group"``, Wu & He 2018), which keeps every sample's output a
+function of that sample alone, as DP-SGD's per-sample gradients need (De et al. 2022 use it for DP training);
 blocks after the first halve the length while it stays above 4, and widths grow 1x, 2x, 2x, ...
 ``dilation`` doubles the dilation per block instead of downsampling (a TCN-style receptive field).
 """
 
 from __future__ import annotations
 
+import functools
+import math
 from dataclasses import dataclass
 
 import torch
@@ -27,8 +31,11 @@ class CNNConfig:
     dilation: bool = False
     activation: str = "relu"
     pool: str = "avgmax"
+    norm: str = "batch"
 
     def validate(self) -> str | None:
+        if self.norm not in NORMS:
+            return f"norm must be one of {', '.join(NORMS)}, got {self.norm!r}"
         if self.kernel < 1 or self.kernel % 2 == 0:
             return f"kernel must be a positive odd number, got {self.kernel}"
         if self.pool not in ("avg", "max", "avgmax"):
@@ -38,6 +45,16 @@ class CNNConfig:
         return None
 
 
+NORMS = ("batch", "group")
+MAX_GROUPS = 16  # GroupNorm groups (De et al. 2022 use 16); fewer where the channels do not divide by 16
+
+
+def _norm(kind: str, dims: int, channels: int) -> nn.Module:
+    if kind == "group":
+        return nn.GroupNorm(math.gcd(channels, MAX_GROUPS), channels)
+    return (nn.BatchNorm1d if dims == 1 else nn.BatchNorm2d)(channels)
+
+
 PRESETS = {"tiny": {"width": 8, "depth": 2}, "small": {"width": 32, "depth": 3},
            "base": {"width": 64, "depth": 4}, "large": {"width": 128, "depth": 5}}
 
@@ -45,7 +62,8 @@ PRESETS = {"tiny": {"width": 8, "depth": 2}, "small": {"width": 32, "depth": 3},
 class _Block(nn.Module):
     def __init__(self, dims: int, c_in: int, c_out: int, kernel: int, dilation: int, cfg: CNNConfig) -> None:
         super().__init__()
-        Conv, Norm = (nn.Conv1d, nn.BatchNorm1d) if dims == 1 else (nn.Conv2d, nn.BatchNorm2d)
+        Conv = nn.Conv1d if dims == 1 else nn.Conv2d
+        Norm = functools.partial(_norm, cfg.norm, dims)
         pad = dilation * (kernel // 2)
         self.conv1 = nn.Sequential(Conv(c_in, c_out, kernel, padding=pad, dilation=dilation, bias=False), Norm(c_out))
         self.act = ACTIVATIONS[cfg.activation]()

@@ -106,7 +106,7 @@ class GPT(nn.Module):
     def _trunk(self, h: torch.Tensor, past: KVCache | None) -> tuple[torch.Tensor, KVCache]:
         offset = 0 if past is None else past[0][0].shape[2]
         if self.positions is not None:
-            h = self.positions(h, offset)
+            h = self.positions(h, offset=offset)  # keyword: per-sample gradient hooks record positional tensors only
         h = self.drop(h)
         cache = []
         for i, block in enumerate(self.blocks):

@@ -2,7 +2,9 @@
 (time steps of a signal, pixel rows of an image, tokens of a text).
 
 Classification pools the outputs (mean and max over real tokens); language modeling predicts the
-next token at every step (unidirectional only).
+next token at every step (unidirectional only). ``dp_cells=True`` builds Opacus' DPRNN / DPLSTM / DPGRU
+instead of PyTorch's fused cells: the same parameters (same names and shapes), with every gate an
+``nn.Linear``, so DP-SGD can compute per-sample gradients (needs the ``privacy`` extra).
 """
 
 from __future__ import annotations
@@ -13,11 +15,13 @@ from typing import Any
 import torch
 from torch import nn
 
+from sizeup._imports import optional_import
 from sizeup.data.bundle import DataInfo
 from sizeup.zoo._layers import SequenceEmbedding, head, masked_max, masked_mean
 from sizeup.zoo._registry import register
 
 CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
+DP_CELLS = {"rnn": "DPRNN", "lstm": "DPLSTM", "gru": "DPGRU"}  # in opacus.layers
 
 
 @dataclass
@@ -27,6 +31,7 @@ class RNNConfig:
     cell: str = "gru"
     bidirectional: bool = True
     dropout: float = 0.1
+    dp_cells: bool = False
 
     def validate(self) -> str | None:
         if self.cell not in CELLS:
@@ -38,6 +43,13 @@ PRESETS = {"tiny": {"width": 16, "depth": 1}, "small": {"width": 64, "depth": 1}
            "base": {"width": 128, "depth": 2}, "large": {"width": 256, "depth": 2}}
 
 
+def _cell_class(cfg: RNNConfig) -> type[nn.Module]:
+    if not cfg.dp_cells:
+        return CELLS[cfg.cell]
+    layers = optional_import("opacus.layers", extra="privacy", feature="rnn with dp_cells=True")
+    return getattr(layers, DP_CELLS[cfg.cell])
+
+
 class RecurrentNet(nn.Module):
     def __init__(self, cfg: RNNConfig, info: DataInfo) -> None:
         super().__init__()
@@ -45,7 +57,7 @@ class RecurrentNet(nn.Module):
         self.context = None  # the state carries any length of history
         bidirectional = cfg.bidirectional and not self.lm  # a language model may not see the future
         self.embed = SequenceEmbedding(info, cfg.width, image_rows=True)
-        self.rnn = CELLS[cfg.cell](
+        self.rnn = _cell_class(cfg)(
             cfg.width, cfg.width, num_layers=cfg.depth, batch_first=True,
             bidirectional=bidirectional, dropout=cfg.dropout if cfg.depth > 1 else 0.0,
         )
