@@ -20,7 +20,7 @@ from sizeup.task import Task  # noqa: E402
 
 # verb -> (module, attribute): heavy parts are imported on first use
 _LAZY = {
-    "train": ("sizeup.training.run", "train"),
+    "train": ("sizeup.api", "train"),
     "search": ("sizeup.api", "search"),
     "estimate": ("sizeup.estimation", "estimate"),
     "measure": ("sizeup.measurement", "measure"),

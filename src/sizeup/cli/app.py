@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from sizeup.cli import compress_cmd, estimate_cmd, generate_cmd, info_cmds, search_cmd, train_cmd
-from sizeup.cli import explain_cmd, report_cmd
+from sizeup.cli import explain_cmd, federated_cmd, report_cmd
 
 __all__ = ["app", "main"]
 
@@ -26,6 +26,7 @@ app.command("report")(report_cmd.report)
 app.command("explain")(explain_cmd.explain)
 app.command("compress")(compress_cmd.compress)
 app.command("generate")(generate_cmd.generate)
+app.add_typer(federated_cmd.app, name="federated")
 
 
 def main() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -49,6 +50,7 @@ class TrainResult:
             "memory_mb": m.memory_mb, "weights_mb": m.weights_mb,
             "train_seconds": self.fit.train_seconds, "epochs": self.fit.epochs, "best_epoch": self.fit.best_epoch,
             "stopped": self.fit.stopped, "device": m.device, "out_dir": str(self.out_dir) if self.out_dir else None,
+            **self.fit.extra,
             **({"baseline": self.info.notes["baseline"]} if "baseline" in self.info.notes else {}),
         }
 
@@ -76,10 +78,12 @@ def example_inputs(info: DataInfo, split: Split, n: int) -> tuple[torch.Tensor, 
 
 def train(task: Task | str | Path, family: str, *, preset: str | None = None, knobs: dict[str, Any] | None = None,
           data: DataBundle | None = None, out: str | Path | None = None, force: bool = False, save: bool = True,
-          callbacks: list[Callback] | tuple[Callback, ...] = (), **overrides: Any) -> TrainResult:
+          callbacks: list[Callback] | tuple[Callback, ...] = (), fit_fn: Callable[..., FitResult] = fit,
+          **overrides: Any) -> TrainResult:
     """Train one model of ``family`` on the task's data; measure it; save it unless ``save=False``.
 
-    ``overrides`` are training settings (``epochs``, ``max_seconds``, ``lr``, ``batch_size`` ...).
+    ``overrides`` are training settings (``epochs``, ``max_seconds``, ``lr``, ``batch_size`` ...). ``fit_fn`` is
+    the training procedure, ``fit``'s signature and result (``sizeup.api.train`` passes the federated one).
     Returns the trained model (best validation epoch) with its test metrics and measurements.
     """
     from sizeup._io import prepare_out_dir, write_json
@@ -95,7 +99,7 @@ def train(task: Task | str | Path, family: str, *, preset: str | None = None, kn
     out_dir = Path(out) if out else Path("runs") / task.name / f"train-{family}"
     if save:
         prepare_out_dir(out_dir, owned=RUN_FILES, force=force)
-    result = fit(model, data, config, metric=task.search.metric, callbacks=callbacks)
+    result = fit_fn(model, data, config, metric=task.search.metric, callbacks=callbacks)
     test = evaluate(model, data.test, Objective(data.info.task), n_classes=data.info.n_outputs)
     measurement = measure(model, example_inputs(data.info, data.test, 256))
     res = TrainResult(model, data.info, config, result, test, measurement, out_dir if save else None)
