@@ -61,6 +61,7 @@ CASES = [
     Case("latency", "latency", "Latency measurement: sizeup.measure vs torch.utils.benchmark.Timer"),
     Case("estimate_memory", "estimate_memory", "Estimator accuracy: predicted vs measured peak training memory"),
     Case("compress", "compress", "Compression"),
+    Case("federated", "federated", "Federated learning: MNIST-1D, 10 clients, IID and non-IID, secure aggregation, DP, Flower"),
     Case("test_suite", "test_suite", "The test suite's wall time", in_quick=False),
 ]
 

@@ -89,7 +89,7 @@ def train_and_upload(model: nn.Module, shard: DataBundle, config: TrainConfig, s
                      ) -> tuple[Any, dict[str, Any]]:
     """A client's whole round: train locally from ``start``, then clip / weight / mask what it sends back.
 
-    Returns the upload (a float32 tensor, or a uint32 array under secure aggregation) and the client's report
+    Returns the upload (a float32 tensor, or a uint64 array under secure aggregation) and the client's report
     (rows, last training loss, local steps, whether DP clipped it, how many values the encoding clamped).
     """
     local = local_config(config, epochs=spec.local_epochs, lr=lr, seed=client_seed(config.seed, round_, client, spec.clients))

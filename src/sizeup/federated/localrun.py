@@ -22,9 +22,13 @@ from typing import Any
 from sizeup._io import read_json
 from sizeup.errors import MissingExtraError, SizeupError
 
-__all__ = ["run_locally", "flower_command"]
+__all__ = ["run_locally", "flower_command", "FlowerUnavailable"]
 
 CONNECTION = "sizeup-local"
+
+
+class FlowerUnavailable(RuntimeError):
+    """Flower's SuperLink could not be started here (not installed, or it exits or never listens)."""
 
 
 def flower_command(name: str) -> str:
@@ -46,12 +50,12 @@ def _free_port() -> int:
 def _wait_for_port(port: int, proc: subprocess.Popen, deadline: float) -> None:
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"the SuperLink exited with code {proc.returncode} before listening on port {port}")
+            raise FlowerUnavailable(f"the SuperLink exited with code {proc.returncode} before listening on port {port}")
         with socket.socket() as s:
             if s.connect_ex(("127.0.0.1", port)) == 0:
                 return
         time.sleep(0.2)
-    raise TimeoutError(f"the SuperLink did not listen on port {port} in time")
+    raise FlowerUnavailable(f"the SuperLink did not listen on port {port} in time")
 
 
 def _environment(home: Path, port: int) -> dict[str, str]:
@@ -83,13 +87,26 @@ def _stop(procs: list[subprocess.Popen]) -> None:
 def run_locally(app: str | Path, partitions: str | Path, *, out_dir: str | Path, clients: int,
                 rounds: int | None = None, timeout: float = 600.0, logs: str | Path | None = None) -> dict[str, Any]:
     """Start a SuperLink and ``clients`` SuperNodes (node ``i`` reads ``partitions/client-<i>.npz``), run the app
-    with ``flwr run``, stop everything, and return the server's ``summary.json``."""
+    with ``flwr run``, stop everything, and return the server's ``summary.json``.
+
+    The processes' logs go to ``logs`` (default: a temporary folder, removed after a successful run and named
+    in the error otherwise). Raises :class:`FlowerUnavailable` when the SuperLink cannot start here.
+    """
     app, partitions, out_dir = Path(app).resolve(), Path(partitions).resolve(), Path(out_dir).resolve()
     missing = [p for p in [partitions / f"client-{i}.npz" for i in range(clients)] if not p.is_file()]
     if missing:
         raise SizeupError(f"{missing[0]} not found; write the node data with sizeup federated export --partitions")
     work = Path(logs) if logs else Path(tempfile.mkdtemp(prefix="sizeup-flower-"))
+    summary = _run(app, partitions, out_dir, clients, rounds, timeout, work)
+    if logs is None:
+        shutil.rmtree(work, ignore_errors=True)
+    return summary
+
+
+def _run(app: Path, partitions: Path, out_dir: Path, clients: int, rounds: int | None, timeout: float,
+         work: Path) -> dict[str, Any]:
     (work / "home").mkdir(parents=True, exist_ok=True)
+    (out_dir / "summary.json").unlink(missing_ok=True)  # a previous run's summary must not pass for this one's
     port = _free_port()
     env = _environment(work / "home", port)
     deadline = time.monotonic() + timeout

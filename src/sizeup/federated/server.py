@@ -14,6 +14,7 @@ from torch import nn
 
 from sizeup.federated.aggregation import cohort_weights, combine, fixed_point_bits, noise_generator, sample_cohort
 from sizeup.federated.dp import PrivacyPlan, plan_privacy
+from sizeup.federated.secagg import RING_BITS
 from sizeup.federated.vectors import exchanged_keys, load_vector, payload_bytes, to_vector
 from sizeup.task import FederatedSpec
 from sizeup.training.config import TrainConfig
@@ -69,5 +70,7 @@ class FederatedServer:
         load_vector(self.model, self.keys, plan.start + mean)
 
     def round_bytes(self, plan: RoundPlan) -> int:
-        """Down (the global state to each client) plus up (each client's update, float32 or uint32: 4 bytes a value)."""
-        return len(plan.cohort) * (self.payload + (4 * self.values if plan.bits is not None else self.payload))
+        """Down (the global state to each client) plus up (each client's update at the model's precision, or its
+        masked fixed-point vector under secure aggregation, 8 bytes a value)."""
+        up = RING_BITS // 8 * self.values if plan.bits is not None else self.payload
+        return len(plan.cohort) * (self.payload + up)
