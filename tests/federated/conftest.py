@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 import torch
 
@@ -29,3 +31,31 @@ def plain_run(digits):
     finally:
         torch.set_num_threads(threads)
     return model, result
+
+
+TASK = """name = "digits-federated"
+[data]
+source = "digits"
+[train]
+batch_size = 32
+augment = false
+[federated]
+clients = 2
+rounds = 2
+fraction = 1.0
+"""
+
+
+@pytest.fixture(scope="package")
+def cli_run(tmp_path_factory):
+    """``sizeup train`` (a subprocess) on a federated task, then ``sizeup federated export --partitions``."""
+    from fed_helpers import sizeup_cli
+
+    root = tmp_path_factory.mktemp("federated-cli")
+    (root / "task.toml").write_text(TASK, encoding="utf-8")
+    train = sizeup_cli("train", "task.toml", "-f", "mlp", "--width", "16", "--depth", "1", "--out", "run", "--json",
+                       cwd=root)
+    assert train.returncode == 0, train.stderr
+    export = sizeup_cli("federated", "export", "run", "--out", "app", "--partitions", "parts", "--json", cwd=root)
+    assert export.returncode == 0, export.stderr
+    return {"root": root, "train": json.loads(train.stdout), "export": json.loads(export.stdout)}

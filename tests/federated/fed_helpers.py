@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import torch
 
 from sizeup.task import FederatedSpec
@@ -22,3 +27,19 @@ def local_config(**kw) -> TrainConfig:
 
 def spec(**kw) -> FederatedSpec:
     return FederatedSpec(**{**FEDERATED, **kw})
+
+
+def sizeup_cli(*args: str, cwd: Path, timeout: float = 300) -> subprocess.CompletedProcess:
+    """The ``sizeup`` command as a user runs it, in a subprocess."""
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "COLUMNS": "200", "NO_COLOR": "1"}
+    cmd = [sys.executable, "-c", "from sizeup.cli import main; main()", *map(str, args)]
+    return subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, env=env, timeout=timeout)
+
+
+def assert_one_line_error(proc: subprocess.CompletedProcess, *words: str) -> str:
+    assert proc.returncode == 2, proc.stderr
+    err = proc.stderr.strip()
+    assert "Traceback" not in err and len(err.splitlines()) == 1 and err.startswith("error:"), err
+    for w in words:
+        assert w in err, err
+    return err

@@ -9,6 +9,7 @@ from typing import Any, Callable, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from sizeup._io import to_jsonable
 from sizeup.errors import SizeupError
@@ -30,7 +31,7 @@ def handle_errors(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except SizeupError as exc:
-            stderr.print(f"[bold red]error:[/] {exc}", highlight=False, markup=True)
+            stderr.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, markup=True)  # keep [section] names
             raise typer.Exit(2) from None
         except KeyboardInterrupt:
             stderr.print("[yellow]interrupted[/]: finished work is saved; run the command again to resume")

@@ -31,9 +31,10 @@ def export(
 
     result = export_app(run, out, task=task, partitions=partitions, force=force)
     if json_out:
-        emit_json({"out_dir": result.out_dir, "model": result.model, "files": result.files,
-                   "partitions": result.partitions, "eval_data": result.eval_data, "test_data": result.test_data,
-                   "settings": result.settings})
+        path = lambda p: str(p) if p is not None else None  # noqa: E731
+        emit_json({"out_dir": path(result.out_dir), "model": result.model, "files": [path(p) for p in result.files],
+                   "partitions": [path(p) for p in result.partitions], "eval_data": path(result.eval_data),
+                   "test_data": path(result.test_data), "settings": result.settings})
         return
     spec = result.settings["federated"]
     table = Table(title=f"Flower app for {result.settings['family']}", show_header=False, title_justify="left")

@@ -13,8 +13,10 @@ itself is at most ``C``. A target that needs more noise than signal is refused b
 
 from __future__ import annotations
 
+import contextlib
 import math
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import torch
@@ -26,6 +28,10 @@ from sizeup.task import FederatedSpec
 __all__ = ["PrivacyPlan", "plan_privacy", "clip_update", "add_noise", "epsilon_after"]
 
 MAX_NOISE_TO_SIGNAL = 1.0  # refuse a target whose per-round noise norm would exceed the largest possible update
+# Integer Rényi orders have a closed form (Mironov et al. 2019, "Rényi Differential Privacy of the Sampled Gaussian
+# Mechanism", section 3.3) and are ~20x faster than Opacus' fractional defaults; the noise search uses them (its
+# bound is at most ~1 % looser), the reported epsilon the full default set.
+SEARCH_ORDERS = [*range(2, 64), 80, 96, 128, 192, 256, 512, 1024]
 
 
 @dataclass
@@ -49,6 +55,14 @@ def _accountants():
     return optional_import("opacus.accountants", extra="federated", feature="DP-FedAvg's privacy accounting")
 
 
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """Opacus warns when the best order is at an end of its range; the bound is still a valid upper bound."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Optimal order is the")
+        yield
+
+
 def epsilon_after(noise_multiplier: float, sample_rate: float, rounds: int, delta: float) -> float:
     """The epsilon that ``rounds`` sampled Gaussian mechanisms spend, by Rényi DP accounting (Opacus)."""
     if rounds == 0:
@@ -57,8 +71,7 @@ def epsilon_after(noise_multiplier: float, sample_rate: float, rounds: int, delt
         return math.inf
     accountant = _accountants().RDPAccountant()
     accountant.history = [(noise_multiplier, sample_rate, rounds)]
-    with warnings.catch_warnings():  # tiny noise puts the optimum at the smallest order: still a valid upper bound
-        warnings.filterwarnings("ignore", message="Optimal order is the")
+    with _quiet():
         return float(accountant.get_epsilon(delta=delta))
 
 
@@ -68,8 +81,9 @@ def plan_privacy(spec: FederatedSpec, *, values: int) -> PrivacyPlan:
     z = spec.dp_noise
     if z is None:
         utils = optional_import("opacus.accountants.utils", extra="federated", feature="DP-FedAvg's privacy accounting")
-        z = float(utils.get_noise_multiplier(target_epsilon=spec.dp_epsilon, target_delta=spec.dp_delta,
-                                             sample_rate=q, steps=spec.rounds, accountant="rdp"))
+        with _quiet():
+            z = float(utils.get_noise_multiplier(target_epsilon=spec.dp_epsilon, target_delta=spec.dp_delta,
+                                                 sample_rate=q, steps=spec.rounds, accountant="rdp", alphas=SEARCH_ORDERS))
     ratio = z * math.sqrt(values) / expected
     if spec.dp_epsilon is not None and ratio > MAX_NOISE_TO_SIGNAL:
         needed = math.ceil(z * math.sqrt(values) / (MAX_NOISE_TO_SIGNAL * q))
