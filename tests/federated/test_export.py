@@ -101,12 +101,13 @@ def test_a_deployment_with_secure_aggregation_uses_fresh_keys_and_still_matches(
     assert summary["test_accuracy"] == pytest.approx(cli_run["train"]["test_accuracy"], abs=1e-3)
 
 
-def test_export_without_a_federated_section_or_run_is_one_line_with_exit_2(cli_run, tmp_path):
+def test_export_without_a_federated_section_or_a_run_is_refused_in_one_line(cli_run, tmp_path):
     (tmp_path / "plain.toml").write_text('name = "d"\n[data]\nsource = "digits"\n', encoding="utf-8")
     proc = sizeup_cli("federated", "export", cli_run["root"] / "run", "--task", "plain.toml", "--out", "x",
                       cwd=tmp_path)
     assert_one_line_error(proc, "has no [federated] section", "--task")
-    assert_one_line_error(sizeup_cli("federated", "export", "nowhere", cwd=tmp_path), "'nowhere' not found")
+    with pytest.raises(sizeup.SizeupError, match="'nowhere' not found"):
+        export_app(tmp_path / "nowhere")
 
 
 def test_a_second_export_into_the_same_folder_needs_force(cli_run):
