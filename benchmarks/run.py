@@ -68,6 +68,7 @@ CASES = [
     Case("distributed", "distributed", "Scaling out: 2 workers, worker deaths, storages, Ray, data-parallel training",
          in_quick=False),  # its --quick alone takes about 4 minutes: run it with --only distributed --quick
     Case("privacy", "privacy", "Privacy: DP-SGD privacy-utility curves and PII masking"),
+    Case("federated", "federated", "Federated learning: MNIST-1D, 10 clients, IID and non-IID, secure aggregation, DP, Flower"),
     Case("test_suite", "test_suite", "The test suite's wall time", in_quick=False),
 ]
 

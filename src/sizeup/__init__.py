@@ -20,7 +20,7 @@ from sizeup.task import Task  # noqa: E402
 
 # verb -> (module, attribute): heavy parts are imported on first use
 _LAZY = {
-    "train": ("sizeup.training.run", "train"),
+    "train": ("sizeup.api", "train"),
     "train_private": ("sizeup.privacy", "train_private"),
     "privacy_curve": ("sizeup.privacy", "privacy_curve"),
     "search": ("sizeup.api", "search"),

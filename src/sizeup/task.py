@@ -11,8 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from sizeup.errors import SizeupError
 
-__all__ = ["Task", "DataSpec", "BudgetSpec", "Constraints", "SearchSpec", "TrainSpec", "PrivacySpec", "parse_duration",
-           "TASK_METRICS"]
+__all__ = ["Task", "DataSpec", "BudgetSpec", "Constraints", "SearchSpec", "TrainSpec", "PrivacySpec", "FederatedSpec",
+           "parse_duration", "TASK_METRICS"]
 
 # The metrics each task is scored by (sizeup.training.metrics computes them); [search] metric must be one.
 TASK_METRICS: dict[str, tuple[str, ...]] = {
@@ -23,7 +23,7 @@ TASK_METRICS: dict[str, tuple[str, ...]] = {
 }
 NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]*$"
 NAME_MAX = 100  # the run folder runs/<name>/ and the study are named after it; file systems cap a name at 255
-SECTIONS = ("data", "budget", "constraints", "search", "train", "privacy")
+SECTIONS = ("data", "budget", "constraints", "search", "train", "privacy", "federated")
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|sec|m|min|h|hr)?\s*$")
 _UNIT_SECONDS = {None: 1.0, "s": 1.0, "sec": 1.0, "m": 60.0, "min": 60.0, "h": 3600.0, "hr": 3600.0}
@@ -225,6 +225,84 @@ class PrivacySpec(_Strict):
         return self.epsilon is not None
 
 
+def _scheme(value: str, *, what: str, plain: str, numbered: dict[str, type]) -> tuple[str, float | None]:
+    """``"dirichlet:0.5"`` -> ``("dirichlet", 0.5)``; ``"iid"`` -> ``("iid", None)``; anything else raises with the forms."""
+    name, sep, number = value.partition(":")
+    if not sep and name == plain:
+        return name, None
+    if sep and name in numbered:
+        try:
+            parsed = numbered[name](number)
+        except ValueError:
+            parsed = None
+        if parsed is not None and parsed > 0:
+            return name, float(parsed)
+    forms = " or ".join([repr(plain), *(f"'{k}:<{'integer' if t is int else 'number'}>'" for k, t in numbered.items())])
+    raise ValueError(f"[federated] {what} = {value!r}: it must be {forms} with a positive number after the colon")
+
+
+class FederatedSpec(_Strict):
+    """``[federated]``: train every candidate by federated averaging over simulated data owners.
+
+    ``partition`` spreads the training rows over ``clients``: ``iid``, ``dirichlet:ALPHA`` (each class's rows split
+    by Dirichlet(ALPHA) proportions) or ``labels:K`` (each client holds K classes). Each of ``rounds`` samples
+    ``fraction`` of the clients, which train ``local_epochs`` on their own rows. ``dp_clip`` with ``dp_noise`` (or a
+    target ``dp_epsilon``) turns on client-level differential privacy (DP-FedAvg).
+    """
+
+    clients: int = Field(10, ge=2)
+    partition: str = "iid"
+    rounds: int = Field(50, ge=1)
+    fraction: float = Field(0.5, gt=0, le=1)
+    local_epochs: int = Field(1, ge=1)
+    strategy: str = "fedavg"
+    target: float | None = None  # the validation metric to reach; its round is reported
+    dp_clip: float | None = Field(None, gt=0)
+    dp_noise: float | None = Field(None, ge=0)
+    dp_epsilon: float | None = Field(None, gt=0)
+    dp_delta: float = Field(1e-5, gt=0, lt=1)
+    secure_aggregation: bool = False
+
+    @field_validator("partition")
+    @classmethod
+    def _partition(cls, value: str) -> str:
+        _scheme(value, what="partition", plain="iid", numbered={"dirichlet": float, "labels": int})
+        return value
+
+    @field_validator("strategy")
+    @classmethod
+    def _strategy(cls, value: str) -> str:
+        _scheme(value, what="strategy", plain="fedavg", numbered={"fedprox": float})
+        return value
+
+    @property
+    def partition_scheme(self) -> tuple[str, float | None]:
+        return _scheme(self.partition, what="partition", plain="iid", numbered={"dirichlet": float, "labels": int})
+
+    @property
+    def proximal_mu(self) -> float:
+        """FedProx's mu (0 for plain FedAvg)."""
+        name, mu = _scheme(self.strategy, what="strategy", plain="fedavg", numbered={"fedprox": float})
+        return mu or 0.0
+
+    @property
+    def private(self) -> bool:
+        return self.dp_noise is not None or self.dp_epsilon is not None
+
+    def check(self, task_kind: str, origin: str) -> None:
+        """What one key alone cannot say: settings that contradict each other or the task."""
+        where = f"{origin}: [federated]"
+        if self.dp_noise is not None and self.dp_epsilon is not None:
+            raise SizeupError(f"{where} sets both dp_noise = {self.dp_noise} and dp_epsilon = {self.dp_epsilon}; "
+                              "give the noise multiplier or the target epsilon, not both")
+        if self.private and self.dp_clip is None:
+            raise SizeupError(f"{where} asks for differential privacy but dp_clip is missing; add dp_clip = 1.0 "
+                              "(the L2 norm each client's update is clipped to)")
+        if self.partition != "iid" and task_kind != "classification":
+            raise SizeupError(f"{where} partition = {self.partition!r} splits by class, but [data] task = "
+                              f"{task_kind!r}; use partition = \"iid\"")
+
+
 class Task(_Strict):
     """A learning task: data, budget, constraints, search and training settings."""
 
@@ -235,6 +313,7 @@ class Task(_Strict):
     search: SearchSpec = SearchSpec()
     train: TrainSpec = TrainSpec()
     privacy: PrivacySpec = PrivacySpec()
+    federated: FederatedSpec | None = None
     base_dir: Path = Field(default_factory=Path.cwd, exclude=True)
 
     @model_validator(mode="after")
@@ -269,9 +348,15 @@ class Task(_Strict):
     def from_dict(cls, raw: dict[str, Any], *, base_dir: Path | None = None, origin: str = "task") -> Task:
         """Validate a task given as a dict (the same schema as the TOML file)."""
         try:
-            return cls.model_validate({**raw, "base_dir": base_dir or Path.cwd()})
+            task = cls.model_validate({**raw, "base_dir": base_dir or Path.cwd()})
         except ValidationError as exc:
             raise SizeupError(f"{origin}: {_one_line(exc)}") from None
+        if task.federated is not None:
+            task.federated.check(task.data.task, origin)
+            if task.privacy.enabled:
+                raise SizeupError(f"{origin}: [privacy] epsilon (DP-SGD on one machine's rows) and [federated] cannot "
+                                  "be combined; for client-level privacy set [federated] dp_clip and dp_epsilon instead")
+        return task
 
     def resolve_path(self, p: str) -> Path:
         """A path in the task file is relative to the task file's folder."""

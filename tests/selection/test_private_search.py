@@ -52,7 +52,7 @@ def test_the_recommendation_states_the_whole_searchs_privacy(private_run):
     spent = rec["privacy"]
     trained = private_run.leaderboard.query("status == 'completed' and compression == ''")
     assert spent["trials"] == len(trained) and spent["epsilon"] == pytest.approx(trained["epsilon"].sum())
-    assert rec["validation"]["kind"] == "holdout" and "DP-SGD" in rec["validation"]["why"]
+    assert rec["validation"]["kind"] == "holdout" and "private runs" in rec["validation"]["why"]
     assert any("basic composition" in r and "DP-SGD" in r for r in rec["reasons"])
 
 
@@ -64,7 +64,7 @@ def test_compression_that_trains_again_is_refused_and_quantization_is_kept(priva
 
 
 def test_k_fold_validation_is_refused_under_dp(tmp_path):
-    with pytest.raises(SizeupError, match=r"validation = 'kfold:3' with \[privacy\] epsilon"):
+    with pytest.raises(SizeupError, match=r"validation = 'kfold:3' cannot be honoured: \[privacy\] epsilon: k folds"):
         search(_task(tmp_path, 'validation = "kfold:3"'), trials=1, out=tmp_path / "run")
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from sizeup.cli import compress_cmd, cost_cmd, estimate_cmd, generate_cmd, info_cmds, search_cmd, train_cmd
-from sizeup.cli import explain_cmd, mask_cmd, privacy_cmd, report_cmd, scale_cmd, worker_cmd
+from sizeup.cli import explain_cmd, federated_cmd, mask_cmd, privacy_cmd, report_cmd, scale_cmd, worker_cmd
 
 __all__ = ["app", "main"]
 
@@ -31,6 +31,7 @@ app.command("generate")(generate_cmd.generate)
 app.command("scale")(scale_cmd.scale)
 app.command("privacy")(privacy_cmd.privacy)
 app.command("mask")(mask_cmd.mask)
+app.add_typer(federated_cmd.app, name="federated")
 
 
 def main() -> None:

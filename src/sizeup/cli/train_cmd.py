@@ -65,7 +65,7 @@ def train(
         summary = {**run.summary, "world_size": run.world_size, "backend": run.backend}
     else:
         from sizeup.cli.progress import TrainingProgress
-        from sizeup.training.run import train
+        from sizeup.api import train
 
         train_model = train
         if epsilon is not None or t.privacy.enabled:
@@ -93,12 +93,23 @@ def _table(s: dict) -> Table:
         table.add_row(f"val_perplexity, {s['baseline']['name']}", f"{s['baseline']['val_perplexity']:.4f}")
     table.add_row("params", f"{s['params']:,}")
     table.add_row("FLOPs / sample (forward)", f"{s['flops']:,}")
-    table.add_row("train time", f"{s['train_seconds']:.1f} s ({s['epochs']} epochs, best {s['best_epoch']})")
+    unit = "rounds" if s.get("federated") else "epochs"
+    table.add_row("train time", f"{s['train_seconds']:.1f} s ({s['epochs']} {unit}, best {s['best_epoch']})")
     threads = s.get("latency_threads")
     table.add_row(f"latency, batch 1 (median{f', {threads} thread' + ('s' if threads != 1 else '') if threads else ''})",
                   f"{s['latency_ms']:.3f} ms (min {s['latency_min_ms']:.3f}, max {s['latency_max_ms']:.3f})")
     table.add_row(f"throughput, batch {s['throughput_batch']}", f"{s['throughput']:,.0f} samples/s")
     table.add_row("peak memory, batch 1", f"{s['memory_mb']:.2f} MB (weights {s['weights_mb']:.2f} MB)")
+    if s.get("federated"):  # a federated run: its rounds, traffic and the spread over clients
+        table.add_row("federated", f"{s['clients']} clients, {s['partition']}, {s['strategy']}, {s['rounds']} rounds")
+        table.add_row("bytes per round / total", f"{s['bytes_per_round']:,.0f} / {s['bytes_total']:,.0f}")
+        metric = f"client_test_{s['metric']}"
+        if s.get(f"{metric}_min") is not None:
+            table.add_row(f"{metric} min / mean / max", f"{s[metric + '_min']:.4f} / {s[metric + '_mean']:.4f} / {s[metric + '_max']:.4f}")
+        if s.get("target") is not None:
+            table.add_row(f"rounds to val_{s['metric']} {s['target']:g}", str(s["rounds_to_target"] or "not reached"))
+        if s.get("epsilon") is not None:
+            table.add_row("client-level DP", f"epsilon {s['epsilon']:.3g} at delta {s['delta']:g}")
     if "privacy" in s:
         p = s["privacy"]
         table.add_row("privacy: epsilon spent (target)", f"{p['epsilon']:.3f} ({p['epsilon_target']:g}), delta {p['delta']:g}")

@@ -77,6 +77,15 @@ def _set_aside(out_dir: Path) -> Path | None:
     return aside
 
 
+def _holdout_only(task: Task) -> str | None:
+    """Why validation must be one hold-out split: every fold would be another private, or federated, run."""
+    if task.privacy.enabled:
+        return "[privacy] epsilon: k folds would be k private runs on the same rows"
+    if task.federated is not None:
+        return "[federated]: k folds would be k federated runs over the same clients"
+    return None
+
+
 def _augmentation(task: Task, data, families: list[str]) -> tuple[bool, bool | None]:
     """(whether augmentation is searched, the baselines' setting): searched unless the task fixes it."""
     from sizeup.training.augment import has_augmenter, neighbours_related
@@ -128,7 +137,7 @@ def search(task: Task | str | Path, *, budget: str | float | None = None, trials
     trials = trials or task.budget.trials
     max_epochs = max_epochs or DEFAULT_MAX_EPOCHS
     seed = task.train.seed if seed is None else seed
-    plan = plan_validation(data, task.search.validation, private=task.privacy.enabled)
+    plan = plan_validation(data, task.search.validation, holdout_because=_holdout_only(task))
     search_augment, augment = _augmentation(task, data, families)
     clock = Budget(budget_s, retrain=plan.kfold or task.search.retrain_on_full, folds=plan.folds,
                    compress=len(task.search.compress) * 2)

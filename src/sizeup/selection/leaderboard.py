@@ -16,7 +16,7 @@ STATUS_ORDER = {"completed": 0, "pruned": 1, "infeasible": 2, "failed": 3, "runn
 COLUMNS = ["id", "trial", "family", "model", "status", "feasible", "params", "flops", "latency_ms", "throughput",
            "memory_mb", "train_seconds", "epochs", "best_epoch", "folds", "augment", "augment_strength",
            "latency_threads", "device"]
-TAIL = ["val_loss", "epsilon", "train_energy_j", "energy_j_per_1k", "energy_source", "model_dir", "compression",
+TAIL = ["val_loss", "epsilon", "rounds", "bytes_total", "train_energy_j", "energy_j_per_1k", "energy_source", "model_dir", "compression",
         "load_average", "reason"]
 
 
@@ -40,7 +40,7 @@ def leaderboard(study: optuna.Study, metric: str, *, higher_is_better: bool) -> 
                      "feasible": bool(a.get("feasible", False)) and status == "completed",
                      **{k: a.get(k) for k in COLUMNS[6:]}, q: a.get(q), f"{q}_se": a.get(f"{q}_se"),
                      f"test_{metric}": a.get(f"test_{metric}"), "val_loss": a.get("val_loss"),
-                     **{k: a.get(k) for k in ("epsilon", "train_energy_j", "energy_j_per_1k", "energy_source")},
+                     **{k: a.get(k) for k in ("epsilon", "rounds", "bytes_total", "train_energy_j", "energy_j_per_1k", "energy_source")},
                      "model_dir": f"trials/{t.number}" if status == "completed" else "", "compression": "",
                      "load_average": _first(a.get("load_average")), "reason": reason})
     df = pd.DataFrame(rows, columns=[*COLUMNS, q, f"{q}_se", f"test_{metric}", *TAIL])

@@ -31,7 +31,13 @@ def _classic(family: str) -> bool:
 
 
 def private_families(task: Task, families: list[str]) -> list[str]:
-    """``families`` DP-SGD can train (all of them when the task is not private)."""
+    """``families`` DP-SGD (or, under ``[federated]``, federated averaging) can train; all of them otherwise."""
+    if task.federated is not None:
+        kept = [f for f in families if not _classic(f)]
+        if not kept:
+            raise SizeupError(f"[federated]: the families {', '.join(families)} are fitted by scikit-learn in one call, "
+                              "which federated averaging cannot train; name gradient-trained ones in [search] families")
+        return kept
     if not task.privacy.enabled:
         return families
     from sizeup.privacy.support import NOT_PRIVATE

@@ -7,6 +7,7 @@ an input sizeup does not check, and stops the search (:func:`guarded`), with the
 
 from __future__ import annotations
 
+import functools
 import math
 import statistics
 import time
@@ -34,6 +35,7 @@ __all__ = ["SearchContext", "run_trial", "guarded", "EXPECTED_FAILURES", "ERRORS
 
 EXPECTED_FAILURES = (TrainingDiverged, torch.OutOfMemoryError, MemoryError)
 ERRORS_DIR = "errors"
+FEDERATED_FIGURES = ("rounds", "bytes_per_round", "bytes_total", "rounds_to_target", "epsilon")  # a federated run's
 POST_TRAIN_SECONDS = 1.5  # testing, measuring and saving a trained candidate, which its time limit leaves room for
 
 
@@ -124,11 +126,21 @@ def _fit_folds(trial: optuna.Trial, ctx: SearchContext, first: torch.nn.Module, 
         config, plugin = private_run(ctx.task, resolve_config(ctx.task, fold.info, epochs=ctx.max_epochs,
                                                               max_seconds=None if seconds is None else seconds / k,
                                                               **settings))
-        results.append(fit(model, fold, config, metric=ctx.metric, callbacks=[pruner] if i == 0 else [], plugin=plugin))
+        results.append(_fitter(ctx)(model, fold, config, metric=ctx.metric, callbacks=[pruner] if i == 0 else [],
+                                    **({"plugin": plugin} if plugin is not None else {})))
         models.append(model)
         if pruner.pruned_at is not None:
             break
     return models, results, pruner
+
+
+def _fitter(ctx: SearchContext) -> Callable[..., FitResult]:
+    """The training procedure: the one loop, or federated averaging over simulated clients under ``[federated]``."""
+    if ctx.task.federated is None:
+        return fit
+    from sizeup.federated import fit_federated
+
+    return functools.partial(fit_federated, spec=ctx.task.federated)
 
 
 def _validation_figures(ctx: SearchContext, models: list[torch.nn.Module], results: list[FitResult]) -> dict[str, Any]:
@@ -189,10 +201,11 @@ def run_trial(trial: optuna.Trial, ctx: SearchContext) -> float:
     with energy_meter() as training:
         models, results, pruner = _fit_folds(trial, ctx, model, build_fold, settings)
     _record(trial, train_energy_j=training.joules, energy_source=_energy_label(training))
+    first = results[0]
+    _record(trial, **{k: first.extra[k] for k in FEDERATED_FIGURES if k in first.extra})
     runs = [r.extra["privacy"] for r in results if "privacy" in r.extra]
     if runs:  # what each private run spent; the saved (first-fold) model is (epsilon, delta)-DP
         _record(trial, privacy_runs=runs, epsilon=runs[0]["epsilon"])
-    first = results[0]
     _record(trial, history=[{k: h[k] for k in ("epoch", "train_loss", f"val_{ctx.metric}")} for h in first.history])
     if pruner.pruned_at is not None:
         epoch, value = pruner.pruned_at

@@ -45,15 +45,15 @@ class ValidationPlan:
         return f"{self.folds}-fold cross-validation" if self.kfold else "one hold-out validation split"
 
 
-def plan_validation(data: DataBundle, setting: str = "auto", *, private: bool = False) -> ValidationPlan:
-    """The plan for ``[search] validation`` (``auto``, ``holdout`` or ``kfold[:K]``) on this data. A private search
-    (DP-SGD) validates on one hold-out split: each fold would be another private run on the same rows."""
+def plan_validation(data: DataBundle, setting: str = "auto", *, holdout_because: str | None = None) -> ValidationPlan:
+    """The plan for ``[search] validation`` (``auto``, ``holdout`` or ``kfold[:K]``) on this data. ``holdout_because``
+    (a private or federated search) says why only one hold-out split will do."""
     pool = len(data.train) + len(data.val)
-    if private:
+    if holdout_because:
         if setting not in ("auto", "holdout"):
-            raise SizeupError(f"[search] validation = {setting!r} with [privacy] epsilon: each fold would train another "
-                              "private model on the same rows; use \"holdout\" (or auto)")
-        return ValidationPlan("holdout", 1, "DP-SGD: k folds would be k private runs on the same rows")
+            raise SizeupError(f"[search] validation = {setting!r} cannot be honoured: {holdout_because}; use "
+                              "\"holdout\" (or auto)")
+        return ValidationPlan("holdout", 1, holdout_because)
     kfold_fits = data.info.task in ("classification", "regression")
     if setting == "holdout" or (setting == "auto" and (pool >= KFOLD_BELOW or not kfold_fits)):
         why = (f"{pool:,} train+validation rows" if setting == "auto" else "[search] validation = \"holdout\"")

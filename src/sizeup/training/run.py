@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -96,12 +97,13 @@ def example_inputs(info: DataInfo, split: Split, n: int) -> tuple[torch.Tensor, 
 def train(task: Task | str | Path, family: str, *, preset: str | None = None, knobs: dict[str, Any] | None = None,
           data: DataBundle | None = None, out: str | Path | None = None, force: bool = False, save: bool = True,
           callbacks: list[Callback] | tuple[Callback, ...] = (), plugin: TrainingPlugin | None = None,
-          **overrides: Any) -> TrainResult:
+          fit_fn: Callable[..., FitResult] = fit, **overrides: Any) -> TrainResult:
     """Train one model of ``family`` on the task's data; measure it; save it unless ``save=False``.
 
     ``overrides`` are training settings (``epochs``, ``max_seconds``, ``lr``, ``batch_size``, ``device``,
     ``precision`` ...); ``plugin`` is passed to :func:`fit` (data-parallel ranks train through it; a task with
-    ``[privacy] epsilon`` needs one: ``sizeup.train_private`` builds it). Returns the trained model (best
+    ``[privacy] epsilon`` needs one: ``sizeup.train_private`` builds it). ``fit_fn`` is the training procedure,
+    ``fit``'s signature and result (``sizeup.api.train`` passes the federated one). Returns the trained model (best
     validation epoch, on the device it trained on) with its test metrics and measurements, taken on
     ``[constraints] device`` when the task names one.
     """
@@ -122,7 +124,8 @@ def train(task: Task | str | Path, family: str, *, preset: str | None = None, kn
     out_dir = Path(out) if out else Path("runs") / task.name / f"train-{family}"
     if save:
         prepare_out_dir(out_dir, owned=RUN_FILES, force=force)
-    result = fit(model, data, config, metric=task.search.metric, callbacks=callbacks, plugin=plugin)
+    result = fit_fn(model, data, config, metric=task.search.metric, callbacks=callbacks,
+                    **({"plugin": plugin} if plugin is not None else {}))
     test = evaluate(model, data.test, Objective(data.info.task), n_classes=data.info.n_outputs)
     measurement = measure(model, example_inputs(data.info, data.test, 256), device=task.constraints.device)
     res = TrainResult(model, data.info, config, result, test, measurement, out_dir if save else None)
