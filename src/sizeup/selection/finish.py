@@ -26,6 +26,7 @@ from sizeup.selection.trial import SearchContext
 __all__ = ["finish", "write_run_files", "HISTORY", "TASK", "ESTIMATES", "DATA_SUMMARY"]
 
 HISTORY, TASK, ESTIMATES, DATA_SUMMARY = "history.json", "task.json", "estimates.json", "data_summary.json"
+SCALING = "scaling.json"
 
 
 def finish(study: optuna.Study, ctx: SearchContext, board: pd.DataFrame, *, higher: bool,
@@ -43,6 +44,9 @@ def finish(study: optuna.Study, ctx: SearchContext, board: pd.DataFrame, *, high
         extra = _save_winner(study, ctx, rec, export=export)
         test = f"test_{ctx.metric}"  # the saved model's own test score (the retrained one's, if it was retrained)
         extra["best_test"] = {test: (extra.get("retrained") or {}).get(test, rec.row.get(test))}
+    scaling = _scaling(board, ctx, higher)
+    if rec.row is not None and scaling.sentence(str(rec.row.get("family"))):
+        rec.reasons.append(scaling.sentence(str(rec.row["family"])))
     spent = search_privacy(study, ctx.task)
     if spent is not None:
         extra["privacy"] = spent
@@ -117,6 +121,17 @@ def write_run_files(study: optuna.Study, ctx: SearchContext, board: pd.DataFrame
     write_json(out / DATA_SUMMARY, summarize_data(ctx.data))
     if rec.row is not None and (out / "best" / "config.json").is_file():
         _write_estimates(out)
+
+
+def _scaling(board: pd.DataFrame, ctx: SearchContext, higher: bool):
+    """Quality against size per family over the trials (``scaling.fit_leaderboard``), written as ``scaling.json``
+    for the report; a family with too few sizes is listed as refused, with the reason."""
+    from sizeup.scaling import fit_leaderboard
+
+    trials = board[board["compression"].fillna("") == ""]
+    fits = fit_leaderboard(trials, ctx.metric, higher, n_train=len(ctx.data.train))
+    fits.write(ctx.out_dir / SCALING)
+    return fits
 
 
 def _since(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> float | None:
