@@ -69,6 +69,7 @@ CASES = [
          in_quick=False),  # its --quick alone takes about 4 minutes: run it with --only distributed --quick
     Case("privacy", "privacy", "Privacy: DP-SGD privacy-utility curves and PII masking"),
     Case("federated", "federated", "Federated learning: MNIST-1D, 10 clients, IID and non-IID, secure aggregation, DP, Flower"),
+    Case("choice", "choice", "A choice to trust: small tables, an untested assumption, the budget, a busy machine"),
     Case("test_suite", "test_suite", "The test suite's wall time", in_quick=False),
 ]
 

@@ -92,3 +92,19 @@ def test_family_fit_forecasts_gains_in_points_and_sizes_the_run_to_run_noise():
         n = fit.flat_beyond()
         remaining = law_.A * n**-law_.alpha
         assert remaining == pytest.approx(law_.residual_std * (law_.E + remaining), rel=1e-6)
+
+
+def test_a_profile_whose_constrained_fits_never_get_below_the_limit_near_the_fit_keeps_the_wider_end(monkeypatch):
+    """A search's trials can give a profile on which the constrained fits find no lower loss just beside the fit
+    than further out (they converge elsewhere); the interval then keeps the end it reached instead of failing."""
+    import numpy as np
+
+    from sizeup.scaling import _profile
+
+    lx = np.log(np.array([1.0, 2.0, 4.0, 8.0]))
+    ly = np.log(np.array([0.5, 0.4, 0.33, 0.3]))
+    theta = np.array([np.log(0.2), np.log(0.3), 0.5])
+    # every constrained fit away from the fit is worse than the limit: f(near) and f(far) have the same sign
+    monkeypatch.setattr(_profile, "_constrained_sse", lambda lx, ly, l_at, lv, starts, bounds: (1e9, starts[0]))
+    low, fitted, high = _profile.profile_interval(lx, ly, theta, 0.0, level=0.9, alpha_bounds=(0.01, 3.0))
+    assert low < fitted < high and np.isfinite([low, high]).all()

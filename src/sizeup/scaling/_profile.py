@@ -83,6 +83,11 @@ def profile_interval(lx: np.ndarray, ly: np.ndarray, theta: np.ndarray, l_at: fl
             ends.append(far)
             continue
         near = fitted + sign * step / 2 if step > 0.05 else fitted
+        if excess(near) > 0:  # the constrained fits found no lower loss there than at `far`: bracket from the fit
+            near = fitted
+        if excess(near) > 0:  # not even at the fit (a constrained fit stuck elsewhere): keep the wider end
+            ends.append(far)
+            continue
         ends.append(optimize.brentq(excess, *sorted((near, far)), xtol=2e-3))
     return ends[0], fitted, ends[1]
 

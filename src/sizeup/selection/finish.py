@@ -129,7 +129,12 @@ def _scaling(board: pd.DataFrame, ctx: SearchContext, higher: bool):
     from sizeup.scaling import fit_leaderboard
 
     trials = board[board["compression"].fillna("") == ""]
-    fits = fit_leaderboard(trials, ctx.metric, higher, n_train=len(ctx.data.train))
+    try:
+        fits = fit_leaderboard(trials, ctx.metric, higher, n_train=len(ctx.data.train))
+    except (ValueError, ArithmeticError, RuntimeError) as exc:  # a numerical failure of the fit, not of the search
+        from sizeup.scaling import BoardScaling
+
+        fits = BoardScaling(ctx.metric, higher, refused={"all": f"the fit failed: {type(exc).__name__}: {exc}"})
     fits.write(ctx.out_dir / SCALING)
     return fits
 
