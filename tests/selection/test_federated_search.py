@@ -9,21 +9,12 @@ from sizeup.errors import SizeupError
 from sizeup.selection import search
 from sizeup.task import Task
 
+from search_helpers import write_task
+
 
 def _task(folder, extra: str = ""):
-    path = folder / "fl.toml"
-    path.write_text(f"""name = "fl"
-[data]
-source = "digits"
-[search]
-families = ["mlp", "linear"]
-{extra}
-[federated]
-clients = 4
-rounds = 3
-fraction = 0.5
-""", encoding="utf-8")
-    return path
+    return write_task(folder, name="fl", families=("mlp", "linear"),
+                      extra=f"{extra}\n[federated]\nclients = 4\nrounds = 3\nfraction = 0.5")
 
 
 def test_every_candidate_trains_federatedly_and_its_row_counts_rounds_and_bytes(tmp_path):

@@ -11,23 +11,14 @@ from sizeup._io import read_json  # noqa: E402
 from sizeup.errors import SizeupError  # noqa: E402
 from sizeup.selection import search  # noqa: E402
 
+from search_helpers import write_task  # noqa: E402
+
 
 
 
 def _task(folder, search_extra: str):
-    path = folder / "private.toml"
-    path.write_text(f"""name = "private"
-[data]
-source = "digits"
-[search]
-families = ["cnn", "linear"]
-{search_extra}
-[train]
-epochs = 2
-[privacy]
-epsilon = 3.0
-""", encoding="utf-8")
-    return path
+    return write_task(folder, name="private", families=("cnn", "linear"),
+                      extra=f"{search_extra}\n[train]\nepochs = 2\n[privacy]\nepsilon = 3.0")
 
 
 @pytest.fixture(scope="module")

@@ -45,8 +45,9 @@ def finish(study: optuna.Study, ctx: SearchContext, board: pd.DataFrame, *, high
         test = f"test_{ctx.metric}"  # the saved model's own test score (the retrained one's, if it was retrained)
         extra["best_test"] = {test: (extra.get("retrained") or {}).get(test, rec.row.get(test))}
     scaling = _scaling(board, ctx, higher)
-    if rec.row is not None and scaling.sentence(str(rec.row.get("family"))):
-        rec.reasons.append(scaling.sentence(str(rec.row["family"])))
+    bigger = scaling.sentence(str(rec.row.get("family"))) if rec.row is not None else None
+    if bigger:
+        rec.reasons.append(bigger)
     spent = search_privacy(study, ctx.task)
     if spent is not None:
         extra["privacy"] = spent
